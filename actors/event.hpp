@@ -1,0 +1,100 @@
+#pragma once
+
+// The data that flows from a job to its viewers. Plain C++ on purpose: the
+// HTTP transports include this header without pulling in CAF.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace jobcast {
+
+using job_id = std::uint64_t;
+
+enum class job_state : std::uint8_t {
+  queued,
+  running,
+  succeeded,
+  failed,
+  cancelled,
+};
+
+std::string_view to_string(job_state state);
+
+/// Parses the lower-case name that `to_string` produces.
+bool from_string(std::string_view name, job_state& state);
+
+/// True for the three states a job never leaves.
+inline bool is_final(job_state state) {
+  return state == job_state::succeeded || state == job_state::failed ||
+         state == job_state::cancelled;
+}
+
+enum class event_type : std::uint8_t {
+  progress, ///< A message of a running job.
+  end,      ///< The last event of every job; `state` says how it ended.
+};
+
+std::string_view to_string(event_type type);
+
+/// The wire formats an event can be encoded in; each has one cache slot.
+enum class transport : std::uint8_t { chunked, sse, ws, count_ };
+
+/// Milliseconds since the Unix epoch.
+std::int64_t now_ms();
+
+/// One immutable event of one job. It is created once by the job actor and
+/// shared by every subscriber; each transport encodes it at most once, on
+/// first use, and every connection then writes the same bytes.
+class event {
+public:
+  /// No progress reported.
+  static constexpr double no_progress = -1.0;
+
+  event(std::uint64_t seq, event_type type, std::string text,
+        double progress = no_progress, job_state state = job_state::running,
+        std::int64_t time_ms = now_ms());
+
+  event(const event&) = delete;
+  event& operator=(const event&) = delete;
+
+  std::uint64_t seq() const { return seq_; }
+  event_type type() const { return type_; }
+  const std::string& text() const { return text_; }
+  bool has_progress() const { return progress_ >= 0.0; }
+  double progress() const { return progress_; }
+  /// The job's state after this event: `running`, or the final state.
+  job_state state() const { return state_; }
+  std::int64_t time_ms() const { return time_ms_; }
+
+  /// Returns this event in the wire format `t`, calling `encode(*this)` only
+  /// the first time any connection asks for it. Thread-safe.
+  template <class Encoder>
+  const std::string& encoded(transport t, Encoder&& encode) const {
+    auto& slot = cache_[static_cast<std::size_t>(t)];
+    std::call_once(slot.once, [&] { slot.bytes = encode(*this); });
+    return slot.bytes;
+  }
+
+private:
+  struct cache_slot {
+    std::once_flag once;
+    std::string bytes;
+  };
+
+  std::uint64_t seq_;
+  event_type type_;
+  std::string text_;
+  double progress_;
+  job_state state_;
+  std::int64_t time_ms_;
+  mutable std::array<cache_slot, static_cast<std::size_t>(transport::count_)>
+      cache_;
+};
+
+using event_ptr = std::shared_ptr<const event>;
+
+} // namespace jobcast

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "actors/vocabulary.hpp"
+#include "actors/worker.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <unordered_map>
+#include <vector>
+
+namespace jobcast {
+
+/// The job actor's state: everything there is to know about one job.
+struct job_data {
+  job_info info;
+  /// Every event so far, in sequence order (event `n` at index `n - 1`).
+  std::vector<event_ptr> history;
+  /// Live subscribers, swap-removed through `index` when they go down.
+  std::vector<subscriber_actor> subscribers;
+  std::unordered_map<caf::actor_addr, std::size_t> index;
+  caf::actor worker;
+  static inline const char* name = "job";
+};
+
+using job_pointer = job_actor::stateful_pointer<job_data>;
+
+/// Runs job `id`: starts its worker at once, records and broadcasts its
+/// events, and tells `registry` when it ends. It stays alive after its end
+/// (to serve late viewers) until the registry stops it.
+job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
+                             registry_actor registry, worker_launcher launch);
+
+} // namespace jobcast

@@ -1,0 +1,10 @@
+#include "actors/metrics.hpp"
+
+namespace jobcast {
+
+metrics& global_metrics() {
+  static metrics instance;
+  return instance;
+}
+
+} // namespace jobcast

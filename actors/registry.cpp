@@ -1,0 +1,111 @@
+#include "actors/registry.hpp"
+
+#include "actors/job.hpp"
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/exit_reason.hpp>
+#include <memory>
+
+namespace jobcast {
+
+namespace {
+
+/// Asks every job for its info and delivers them all at once, newest first.
+caf::result<std::vector<job_info>> list_jobs(registry_pointer self) {
+  auto& jobs = self->state.jobs;
+  if (jobs.empty())
+    return std::vector<job_info>{};
+  struct gather {
+    std::vector<job_info> infos;
+    std::size_t pending;
+    caf::typed_response_promise<std::vector<job_info>> promise;
+  };
+  auto acc = std::make_shared<gather>();
+  acc->pending = jobs.size();
+  acc->promise = self->make_response_promise<std::vector<job_info>>();
+  auto done = [acc] {
+    if (--acc->pending > 0)
+      return;
+    std::sort(acc->infos.begin(), acc->infos.end(),
+              [](const job_info& x, const job_info& y) { return x.id > y.id; });
+    acc->promise.deliver(std::move(acc->infos));
+  };
+  for (auto& kvp : jobs)
+    self->request(kvp.second, caf::infinite, info_atom::value)
+        .then(
+            [acc, done](job_info& info) {
+              acc->infos.push_back(std::move(info));
+              done();
+            },
+            [done](caf::error&) { done(); });
+  return acc->promise;
+}
+
+} // namespace
+
+registry_actor::behavior_type registry(registry_pointer self,
+                                       registry_settings settings) {
+  self->state.settings = std::move(settings);
+  JOBCAST_LOG_INFO("registry spawned");
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& jobs = self->state.jobs;
+    for (auto i = jobs.begin(); i != jobs.end(); ++i) {
+      if (i->second.address() == msg.source) {
+        JOBCAST_LOG_INFO("registry: job "
+                         << i->first << " down: " << to_string(msg.reason));
+        jobs.erase(i);
+        return;
+      }
+    }
+  });
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    JOBCAST_LOG_INFO("registry: stopping " << self->state.jobs.size()
+                                           << " jobs");
+    for (auto& kvp : self->state.jobs)
+      self->send_exit(kvp.second, msg.reason);
+    self->quit(msg.reason);
+  });
+  return {
+      [=](start_atom, job_spec& spec) -> caf::result<job_info> {
+        auto& st = self->state;
+        auto kind = st.settings.kinds.find(spec.kind);
+        if (kind == st.settings.kinds.end())
+          return make_error(errc::unknown_kind);
+        auto id = st.next_id++;
+        auto handle =
+            self->spawn(job, id, std::move(spec),
+                        caf::actor_cast<registry_actor>(self), kind->second);
+        self->monitor(handle);
+        st.jobs.emplace(id, handle);
+        global_metrics().jobs_started++;
+        JOBCAST_LOG_INFO("registry: job " << id << " is actor " << handle.id());
+        return self->delegate(handle, info_atom::value);
+      },
+      [=](lookup_atom, job_id id) -> caf::result<job_actor> {
+        auto& jobs = self->state.jobs;
+        auto i = jobs.find(id);
+        if (i == jobs.end())
+          return make_error(errc::unknown_job);
+        return i->second;
+      },
+      [=](list_atom) { return list_jobs(self); },
+      [=](finished_atom, job_id id, job_state) {
+        self->delayed_send(self, self->state.settings.retention,
+                           expire_atom::value, id);
+      },
+      [=](expire_atom, job_id id) {
+        auto& jobs = self->state.jobs;
+        auto i = jobs.find(id);
+        if (i == jobs.end())
+          return;
+        JOBCAST_LOG_INFO("registry: job " << id << " expired");
+        self->demonitor(i->second.address());
+        self->send_exit(i->second, caf::exit_reason::user_shutdown);
+        jobs.erase(i);
+      },
+  };
+}
+
+} // namespace jobcast

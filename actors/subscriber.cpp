@@ -1,0 +1,90 @@
+#include "actors/subscriber.hpp"
+
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+
+#include <caf/actor_cast.hpp>
+
+namespace jobcast {
+
+subscriber_data::subscriber_data() {
+  global_metrics().subscribers++;
+}
+
+subscriber_data::~subscriber_data() {
+  global_metrics().subscribers--;
+}
+
+namespace {
+
+/// Hands `ev` to the sink unless it was handed over already; returns whether
+/// the stream is over.
+bool forward(subscriber_pointer self, const event_ptr& ev) {
+  auto& st = self->state;
+  if (ev->seq() <= st.last_seq)
+    return false;
+  st.last_seq = ev->seq();
+  st.sink->deliver(ev);
+  global_metrics().events_delivered++;
+  return ev->type() == event_type::end;
+}
+
+void finish_with(subscriber_pointer self, stream_close why) {
+  self->state.sink->closed(why);
+  self->quit();
+}
+
+} // namespace
+
+subscriber_actor::behavior_type subscriber(subscriber_pointer self,
+                                           registry_actor registry, job_id id,
+                                           std::uint64_t after,
+                                           event_sink_ptr sink) {
+  auto& st = self->state;
+  st.sink = std::move(sink);
+  st.id = id;
+  st.last_seq = after;
+  JOBCAST_LOG_INFO("subscriber spawned for job " << id << " after event "
+                                                 << after);
+  self->set_down_handler([=](caf::down_msg& msg) {
+    JOBCAST_LOG_INFO("subscriber: job " << self->state.id
+                                        << " down: " << to_string(msg.reason));
+    finish_with(self, stream_close::job_lost);
+  });
+  // `await` holds back events from the job until the subscription reply is
+  // handled, so the backlog always comes first.
+  self->request(registry, caf::infinite, lookup_atom::value, id)
+      .await(
+          [=](job_actor job) {
+            self->monitor(job);
+            auto me = caf::actor_cast<subscriber_actor>(self);
+            self->request(job, caf::infinite, subscribe_atom::value, me, after)
+                .await(
+                    [=](subscription& sub) {
+                      self->state.sink->opened(sub.info);
+                      for (auto& ev : sub.backlog)
+                        if (forward(self, ev)) {
+                          self->quit();
+                          return;
+                        }
+                    },
+                    [=](caf::error&) {
+                      finish_with(self, stream_close::job_lost);
+                    });
+          },
+          [=](caf::error& err) {
+            JOBCAST_LOG_INFO("subscriber: job " << id << " not found");
+            finish_with(self, jobcast_code(err) != 0 ? stream_close::unknown_job
+                                                     : stream_close::job_lost);
+          });
+  return {
+      [=](const event_ptr& ev) {
+        if (forward(self, ev)) {
+          JOBCAST_LOG_INFO("subscriber: job " << self->state.id << " ended");
+          self->quit();
+        }
+      },
+  };
+}
+
+} // namespace jobcast

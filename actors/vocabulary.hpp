@@ -1,0 +1,111 @@
+#pragma once
+
+// The system's vocabulary: every atom, message type and typed actor interface
+// that jobcast's actors speak. One line of comment per handler.
+
+#include "actors/event.hpp"
+#include "actors/event_sink.hpp"
+#include "actors/job_info.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jobcast {
+
+// -- atoms
+// ---------------------------------------------------------------------
+
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using finish_atom = caf::atom_constant<caf::atom("finish")>;
+using finished_atom = caf::atom_constant<caf::atom("finished")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using info_atom = caf::atom_constant<caf::atom("info")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// -- errors
+// --------------------------------------------------------------------
+
+caf::error make_error(errc code);
+
+/// Returns the jobcast code in `err`, or 0 if it is not one of ours.
+std::uint8_t jobcast_code(const caf::error& err);
+
+// -- message types
+// -------------------------------------------------------------
+
+/// What a job answers a subscriber: its state and the events it asked for.
+struct subscription {
+  job_info info;
+  std::vector<event_ptr> backlog;
+};
+
+// -- typed actor interfaces
+// ----------------------------------------------------
+
+/// Spawned per streaming connection; forwards its job's events to an
+/// `event_sink`.
+using subscriber_actor = caf::typed_actor<
+    // Receives one event of the job it follows.
+    caf::reacts_to<event_ptr>>;
+
+/// Owns one job: its state, its event history and its subscribers.
+using job_actor = caf::typed_actor<
+    // Adds a subscriber; replies with every event after the given sequence.
+    caf::replies_to<subscribe_atom, subscriber_actor,
+                    std::uint64_t>::with<subscription>,
+    // Publishes a progress event (text, progress or -1); replies its sequence.
+    caf::replies_to<publish_atom, std::string, double>::with<std::uint64_t>,
+    // Ends the job in the given final state; replies the end event's sequence.
+    caf::replies_to<finish_atom, job_state, std::string>::with<std::uint64_t>,
+    // Cancels a queued or running job; replies its info after the end event.
+    caf::replies_to<cancel_atom>::with<job_info>,
+    // Replies a snapshot of the job.
+    caf::replies_to<info_atom>::with<job_info>>;
+
+/// Hands out job ids, spawns and tracks job actors, keeps finished jobs for
+/// the retention period.
+using registry_actor = caf::typed_actor<
+    // Starts a job of the given spec; replies its info.
+    caf::replies_to<start_atom, job_spec>::with<job_info>,
+    // Replies the job actor for an id, or errc::unknown_job.
+    caf::replies_to<lookup_atom, job_id>::with<job_actor>,
+    // Replies a snapshot of every known job, newest first.
+    caf::replies_to<list_atom>::with<std::vector<job_info>>,
+    // A job reports that it ended; starts its retention period.
+    caf::reacts_to<finished_atom, job_id, job_state>,
+    // A retention period is over; forgets the job.
+    caf::reacts_to<expire_atom, job_id>>;
+
+// -- inspection (to_string in logs) ------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
+  return f(caf::meta::type_name("job_spec"), x.kind, x.title);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_info& x) {
+  return f(caf::meta::type_name("job_info"), x.id, x.kind, x.title, x.state,
+           x.created_ms, x.started_ms, x.finished_ms, x.events, x.progress,
+           x.subscribers);
+}
+
+} // namespace jobcast
+
+// Events and subscriptions hold shared pointers and never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::subscription)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::event_sink_ptr)

@@ -1,0 +1,250 @@
+#include "http/event_stream.hpp"
+
+#include "actors/metrics.hpp"
+#include "http/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/write.hpp>
+#include <sstream>
+
+namespace jobcast {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+/// Gather writes take at most this many pieces at once.
+constexpr std::size_t max_gather = 64;
+
+/// Bytes a streaming client may send (a pipelined request, say) before the
+/// rest is thrown away.
+constexpr std::size_t max_client_bytes = 16 * 1024;
+
+std::string header_bytes(const stream_format& format, const request_facts& f) {
+  http::response<http::empty_body> res{http::status::ok, f.version};
+  res.set(http::field::server, "jobcast");
+  res.set(http::field::content_type, format.content_type());
+  res.set(http::field::cache_control, "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  // Tells nginx and friends not to buffer the stream.
+  res.set("X-Accel-Buffering", "no");
+  res.keep_alive(f.keep_alive);
+  res.chunked(true);
+  std::ostringstream out;
+  out << res.base();
+  return out.str();
+}
+
+std::atomic<std::int64_t>& stream_count(transport t) {
+  return global_metrics().streams[static_cast<std::size_t>(t)];
+}
+
+} // namespace
+
+event_stream::event_stream(beast::tcp_stream&& stream,
+                           beast::flat_buffer&& buffer, http_context& ctx,
+                           const stream_format& format, stream_request req)
+    : stream_(std::move(stream))
+    , buffer_(std::move(buffer))
+    , ctx_(ctx)
+    , format_(format)
+    , req_(req) {
+  stream_count(format_.kind())++;
+}
+
+event_stream::~event_stream() {
+  stream_count(format_.kind())--;
+}
+
+void event_stream::run() {
+  boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->token_ = self->ctx_.connections.add(self);
+    if (self->dead_)
+      return;
+    self->subscription_ = self->ctx_.actors.subscribe(
+        self->req_.job, self->req_.after, self->stream_.get_executor(), self);
+    // A streaming client sends nothing more; reading tells us when it goes.
+    self->stream_.expires_never();
+    self->watch_client();
+  });
+}
+
+void event_stream::opened(const job_info& info) {
+  if (dead_ || open_)
+    return;
+  open_ = true;
+  count_response(200);
+  push(header_bytes(format_, req_.facts));
+  if (req_.facts.head) {
+    subscription_.cancel();
+    finishing_ = true;
+    write_some();
+    return;
+  }
+  push(format_.preamble(info));
+}
+
+void event_stream::deliver(const event_ptr& ev) {
+  if (dead_ || finishing_ || !open_)
+    return;
+  push(ev);
+  if (ev->type() == event_type::end)
+    finish({});
+}
+
+void event_stream::closed(stream_close why) {
+  if (dead_ || finishing_)
+    return;
+  if (!open_) {
+    // Nothing written yet: answer like any other request, on a session.
+    subscription_.cancel();
+    finishing_ = true;
+    if (why == stream_close::unknown_job)
+      handoff_ = error_response(req_.facts, status::not_found,
+                                "no job " + std::to_string(req_.job));
+    else if (why == stream_close::shutting_down)
+      handoff_ =
+          bad_request_and_close(req_.facts.version, status::service_unavailable,
+                                "server shutting down");
+    else
+      handoff_ = error_response(req_.facts, status::service_unavailable,
+                                "job unavailable");
+    return after_last_write();
+  }
+  finish(format_.farewell(why));
+}
+
+void event_stream::shutdown() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->req_.facts.keep_alive = false;
+    self->closed(stream_close::shutting_down);
+  });
+}
+
+void event_stream::push(std::string bytes) {
+  if (bytes.empty())
+    return;
+  auto owner = std::make_shared<const std::string>(std::move(bytes));
+  auto buf = boost::asio::buffer(*owner);
+  queued_bytes_ += buf.size();
+  queue_.push_back({std::move(owner), buf});
+  write_some();
+}
+
+void event_stream::push(const event_ptr& ev) {
+  const auto& bytes = format_.encode(*ev);
+  if (bytes.empty())
+    return;
+  queued_bytes_ += bytes.size();
+  if (queued_bytes_ > ctx_.settings.subscriber_buffer) {
+    global_metrics().slow_disconnects++;
+    return abort();
+  }
+  queue_.push_back({ev, boost::asio::buffer(bytes)});
+  write_some();
+}
+
+void event_stream::write_some() {
+  if (dead_ || in_flight_ > 0)
+    return;
+  if (queue_.empty()) {
+    if (finishing_)
+      after_last_write();
+    return;
+  }
+  gather_.clear();
+  auto n = std::min(queue_.size(), max_gather);
+  for (std::size_t i = 0; i < n; ++i)
+    gather_.push_back(queue_[i].bytes);
+  in_flight_ = n;
+  boost::asio::async_write(
+      stream_.socket(), gather_,
+      beast::bind_front_handler(&event_stream::on_write, shared_from_this()));
+}
+
+void event_stream::on_write(beast::error_code ec, std::size_t) {
+  for (; in_flight_ > 0; --in_flight_) {
+    queued_bytes_ -= queue_.front().bytes.size();
+    queue_.pop_front();
+  }
+  if (ec)
+    return abort();
+  write_some();
+}
+
+void event_stream::watch_client() {
+  if (dead_)
+    return;
+  if (buffer_.size() > max_client_bytes)
+    buffer_.consume(buffer_.size());
+  watching_ = true;
+  stream_.socket().async_read_some(
+      buffer_.prepare(1024),
+      beast::bind_front_handler(&event_stream::on_client_data,
+                                shared_from_this()));
+}
+
+void event_stream::on_client_data(beast::error_code ec, std::size_t n) {
+  watching_ = false;
+  if (dead_)
+    return;
+  if (!ec)
+    buffer_.commit(n); // Kept for the session that may follow.
+  if (finishing_ && (!ec || ec == boost::asio::error::operation_aborted))
+    return after_last_write();
+  if (ec)
+    return abort(); // The client went away.
+  watch_client();
+}
+
+void event_stream::finish(std::string farewell) {
+  subscription_.cancel();
+  push(std::move(farewell));
+  if (!req_.facts.head)
+    push(std::string{last_chunk});
+  finishing_ = true;
+  write_some();
+}
+
+void event_stream::after_last_write() {
+  if (dead_ || in_flight_ > 0 || !queue_.empty())
+    return;
+  if (!req_.facts.keep_alive && !handoff_) {
+    dead_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send,
+                              ignored);
+    stream_.socket().close(ignored);
+    return;
+  }
+  // The connection goes on as a session; first stop watching the client, so
+  // that no read of ours is pending on the socket we hand over.
+  if (watching_) {
+    stream_.socket().cancel();
+    return; // on_client_data comes back here.
+  }
+  dead_ = true;
+  auto next =
+      std::make_shared<session>(std::move(stream_), std::move(buffer_), ctx_);
+  if (handoff_)
+    next->run_after(std::move(*handoff_));
+  else
+    next->run();
+}
+
+void event_stream::abort() {
+  if (dead_)
+    return;
+  dead_ = true;
+  subscription_.cancel();
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+}
+
+} // namespace jobcast

@@ -1,0 +1,79 @@
+#pragma once
+
+// The HTTP front end's only door into the actor system, in both directions:
+//  - Asio -> CAF: every request to an actor starts here (`start_job`,
+//    `subscribe`, ...).
+//  - CAF -> Asio: every answer and every event comes back through here,
+//    posted onto the executor (strand) of the connection that asked.
+// Nothing else in http/ includes CAF.
+
+#include "actors/event_sink.hpp"
+#include "actors/job_info.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace caf {
+class actor;
+class actor_system;
+} // namespace caf
+
+namespace jobcast {
+
+/// Why an actor request failed.
+struct failure {
+  errc code = errc::internal;
+  std::string detail;
+};
+
+/// Either an actor's answer or why there is none.
+template <class T> using outcome = std::variant<T, failure>;
+
+/// Stops its subscriber actor when destroyed or cancelled. Move-only.
+class subscription_handle {
+public:
+  subscription_handle() = default;
+  explicit subscription_handle(std::function<void()> stop);
+  subscription_handle(subscription_handle&&) noexcept = default;
+  subscription_handle& operator=(subscription_handle&& other) noexcept;
+  ~subscription_handle();
+
+  void cancel();
+
+private:
+  std::function<void()> stop_;
+};
+
+class gateway {
+public:
+  using executor = boost::asio::any_io_executor;
+
+  template <class T> using callback = std::function<void(outcome<T>)>;
+
+  /// `registry` is a `registry_actor` (actors/vocabulary.hpp), cast to
+  /// `caf::actor` so that this header needs no CAF includes.
+  gateway(caf::actor_system& system, const caf::actor& registry);
+
+  ~gateway();
+
+  /// Starts a job; `done` runs on `ex`.
+  void start_job(job_spec spec, executor ex, callback<job_info> done);
+
+  /// Lists every known job, newest first; `done` runs on `ex`.
+  void list_jobs(executor ex, callback<std::vector<job_info>> done);
+
+  /// Spawns a subscriber actor for job `id` from event `after + 1` on. Its
+  /// calls reach `target` on `ex`, in order, for as long as `target` lives.
+  subscription_handle subscribe(job_id id, std::uint64_t after, executor ex,
+                                std::weak_ptr<event_sink> target);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace jobcast

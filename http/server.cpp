@@ -1,0 +1,98 @@
+#include "http/server.hpp"
+
+#include "actors/log.hpp"
+#include "http/session.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <csignal>
+#include <future>
+
+namespace jobcast {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+server::server(gateway& actors, http_settings settings)
+    : ctx_{actors, std::move(settings), {}}
+    , ioc_(static_cast<int>(ctx_.settings.threads))
+    , acceptor_(asio::make_strand(ioc_))
+    , signals_(signals_ioc_, SIGINT, SIGTERM) {}
+
+server::~server() {
+  stop();
+}
+
+std::uint16_t server::listen() {
+  auto address = asio::ip::make_address(ctx_.settings.address);
+  tcp::endpoint endpoint{address, ctx_.settings.port};
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  accept();
+  return acceptor_.local_endpoint().port();
+}
+
+void server::start() {
+  auto n = std::max<std::size_t>(1, ctx_.settings.threads);
+  for (std::size_t i = 0; i < n; ++i)
+    threads_.emplace_back([this] { ioc_.run(); });
+}
+
+void server::accept() {
+  acceptor_.async_accept(
+      asio::make_strand(ioc_),
+      [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+          return;
+        if (!ec) {
+          socket.set_option(tcp::no_delay(true), ec);
+          std::make_shared<session>(boost::beast::tcp_stream{std::move(socket)},
+                                    boost::beast::flat_buffer{}, ctx_)
+              ->run();
+        }
+        // Out of file descriptors, say: keep accepting the next ones.
+        accept();
+      });
+}
+
+void server::run_until_signal() {
+  signals_.async_wait([](boost::system::error_code, int) {});
+  signals_ioc_.run();
+  signals_.clear();
+  // A second signal ends the process at once, grace or not.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  stop();
+}
+
+void server::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  if (threads_.empty()) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  } else {
+    std::promise<void> closed;
+    asio::post(acceptor_.get_executor(), [this, &closed] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
+  ctx_.connections.shutdown_all();
+  auto deadline =
+      std::chrono::steady_clock::now() + ctx_.settings.shutdown_grace;
+  if (!ctx_.connections.wait_empty(deadline))
+    JOBCAST_LOG_WARNING("shutdown grace over with " << ctx_.connections.size()
+                                                    << " connections open");
+  ioc_.stop();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+} // namespace jobcast

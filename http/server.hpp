@@ -1,0 +1,57 @@
+#pragma once
+
+#include "http/context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace jobcast {
+
+class gateway;
+
+/// The HTTP front end: accepts connections on its own io_context, run by
+/// `settings.threads` threads, one strand per connection.
+class server {
+public:
+  server(gateway& actors, http_settings settings);
+  ~server();
+
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and listens; returns the port (useful with port 0). Throws
+  /// boost::system::system_error if the address cannot be bound.
+  std::uint16_t listen();
+
+  /// Starts the threads.
+  void start();
+
+  /// Blocks until SIGINT or SIGTERM, then stops as `stop` does.
+  void run_until_signal();
+
+  /// Stops accepting, asks every connection to finish (streams get their
+  /// closing bytes), waits up to `shutdown_grace`, then stops the threads.
+  void stop();
+
+  http_context& context() { return ctx_; }
+
+private:
+  void accept();
+
+  // Destroyed last: connections hold references to it.
+  http_context ctx_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  // Installed from the start, so that a signal never meets the default
+  // handler once the server runs.
+  boost::asio::io_context signals_ioc_;
+  boost::asio::signal_set signals_;
+  bool stopped_ = false;
+};
+
+} // namespace jobcast
