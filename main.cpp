@@ -107,8 +107,13 @@ int run(caf::actor_system& system, const config& cfg) {
 // CAF_MAIN's caf_main returns void; we need an exit code, so we spell out the
 // few lines it generates.
 int main(int argc, char** argv) {
+  // CAF's short help lists only its global options; ours should list all.
+  std::vector<std::string> args{argv + 1, argv + argc};
+  for (auto& arg : args)
+    if (arg == "--help" || arg == "-h" || arg == "-?")
+      arg = "--long-help";
   jobcast::config cfg;
-  if (auto err = cfg.parse(argc, argv, "jobcast.conf")) {
+  if (auto err = cfg.parse(std::move(args), "jobcast.conf")) {
     std::cerr << "jobcast: " << caf::actor_system_config::render(err)
               << std::endl;
     return 2;

@@ -1,0 +1,328 @@
+// Unit tests of the registry, job and subscriber actors, in-process. Replies
+// are awaited with scoped_actor; nothing sleeps.
+
+#include "actors/demo.hpp"
+#include "actors/metrics.hpp"
+#include "actors/registry.hpp"
+#include "actors/subscriber.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace jobcast;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A job kind whose worker does nothing: the test publishes by hand.
+worker_launcher manual_job() {
+  return [](caf::local_actor*, const job_actor&) { return caf::actor{}; };
+}
+
+/// A job kind whose worker dies at once with an error.
+worker_launcher crashing_job() {
+  return [](caf::local_actor* self, const job_actor&) {
+    return caf::actor{self->spawn([](caf::event_based_actor* worker) {
+      worker->quit(caf::sec::runtime_error);
+    })};
+  };
+}
+
+/// Records what a subscriber actor hands over.
+class recording_sink : public event_sink {
+public:
+  void opened(const job_info& info) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    info_ = info;
+    opened_ = true;
+    cv_.notify_all();
+  }
+  void deliver(const event_ptr& ev) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    events_.push_back(ev);
+    cv_.notify_all();
+  }
+  void closed(stream_close why) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = why;
+    cv_.notify_all();
+  }
+
+  /// Waits until `n` events arrived; returns their texts.
+  std::vector<std::string> await_events(std::size_t n) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait_for(guard, 10s, [&] { return events_.size() >= n; });
+    std::vector<std::string> result;
+    for (auto& ev : events_)
+      result.push_back(ev->text());
+    return result;
+  }
+
+  std::vector<std::uint64_t> seqs() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    std::vector<std::uint64_t> result;
+    for (auto& ev : events_)
+      result.push_back(ev->seq());
+    return result;
+  }
+
+  std::optional<stream_close> await_closed() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait_for(guard, 10s, [&] { return closed_.has_value(); });
+    return closed_;
+  }
+
+  bool was_opened() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return opened_;
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  job_info info_;
+  bool opened_ = false;
+  std::vector<event_ptr> events_;
+  std::optional<stream_close> closed_;
+};
+
+class actors : public ::testing::Test {
+protected:
+  actors() : sys(cfg), self(sys) {
+  }
+
+  ~actors() override {
+    self->send_exit(reg, caf::exit_reason::user_shutdown);
+  }
+
+  void spawn_registry(caf::timespan retention = 10min) {
+    registry_settings settings;
+    settings.kinds.emplace("manual", manual_job());
+    settings.kinds.emplace("crash", crashing_job());
+    settings.kinds.emplace("demo", demo_job(10ms));
+    settings.retention = retention;
+    reg = sys.spawn(registry, settings);
+  }
+
+  job_info start(const std::string& kind) {
+    job_info result;
+    self->request(reg, 10s, start_atom::value, job_spec{kind, "t"})
+      .receive([&](job_info& info) { result = info; },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+    return result;
+  }
+
+  job_actor lookup(job_id id) {
+    job_actor result;
+    self->request(reg, 10s, lookup_atom::value, id)
+      .receive([&](job_actor& job) { result = job; },
+               [&](caf::error&) {});
+    return result;
+  }
+
+  std::uint64_t publish(const job_actor& job, std::string text) {
+    std::uint64_t result = 0;
+    self->request(job, 10s, publish_atom::value, std::move(text), 0.5)
+      .receive([&](std::uint64_t seq) { result = seq; },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+    return result;
+  }
+
+  caf::error finish(const job_actor& job, job_state state) {
+    caf::error result;
+    self->request(job, 10s, finish_atom::value, state, std::string{"bye"})
+      .receive([](std::uint64_t) {}, [&](caf::error& err) { result = err; });
+    return result;
+  }
+
+  job_info info(const job_actor& job) {
+    job_info result;
+    self->request(job, 10s, info_atom::value)
+      .receive([&](job_info& x) { result = x; }, [](caf::error&) {});
+    return result;
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scoped_actor self;
+  registry_actor reg;
+};
+
+} // namespace
+
+TEST_F(actors, registry_hands_out_consecutive_ids) {
+  spawn_registry();
+  EXPECT_EQ(start("manual").id, 1u);
+  EXPECT_EQ(start("manual").id, 2u);
+  auto third = start("demo");
+  EXPECT_EQ(third.id, 3u);
+  EXPECT_EQ(third.kind, "demo");
+  EXPECT_EQ(third.state, job_state::running);
+}
+
+TEST_F(actors, registry_rejects_unknown_kinds_and_ids) {
+  spawn_registry();
+  self->request(reg, 10s, start_atom::value, job_spec{"nope", ""})
+    .receive([](job_info&) { FAIL() << "started an unknown kind"; },
+             [](caf::error& err) {
+               EXPECT_EQ(jobcast_code(err),
+                         static_cast<std::uint8_t>(errc::unknown_kind));
+             });
+  self->request(reg, 10s, lookup_atom::value, job_id{42})
+    .receive([](job_actor&) { FAIL() << "found a job that never was"; },
+             [](caf::error& err) {
+               EXPECT_EQ(jobcast_code(err),
+                         static_cast<std::uint8_t>(errc::unknown_job));
+             });
+}
+
+TEST_F(actors, subscriber_gets_backlog_then_live_events_in_order) {
+  spawn_registry();
+  auto id = start("manual").id;
+  auto job = lookup(id);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(publish(job, "one"), 1u);
+  EXPECT_EQ(publish(job, "two"), 2u);
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  EXPECT_EQ(sink->await_events(2), (std::vector<std::string>{"one", "two"}));
+  EXPECT_TRUE(sink->was_opened());
+  publish(job, "three");
+  EXPECT_EQ(sink->await_events(3),
+            (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_FALSE(finish(job, job_state::succeeded));
+  EXPECT_EQ(sink->await_events(4).size(), 4u);
+  EXPECT_EQ(sink->seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  // Ended by the job's end event, not by a close.
+  EXPECT_EQ(info(job).state, job_state::succeeded);
+}
+
+TEST_F(actors, subscriber_resumes_after_a_sequence_number) {
+  spawn_registry();
+  auto id = start("manual").id;
+  auto job = lookup(id);
+  for (auto text : {"a", "b", "c"})
+    publish(job, text);
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{2}, sink);
+  EXPECT_EQ(sink->await_events(1), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(sink->seqs(), (std::vector<std::uint64_t>{3}));
+}
+
+TEST_F(actors, subscriber_for_unknown_job_is_told_so) {
+  spawn_registry();
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, job_id{99}, std::uint64_t{0}, sink);
+  EXPECT_EQ(sink->await_closed(), stream_close::unknown_job);
+  EXPECT_FALSE(sink->was_opened());
+}
+
+TEST_F(actors, job_forgets_subscribers_that_go_away) {
+  spawn_registry();
+  auto id = start("manual").id;
+  auto job = lookup(id);
+  auto sink = std::make_shared<recording_sink>();
+  auto sub = sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  publish(job, "x");
+  sink->await_events(1);
+  EXPECT_EQ(info(job).subscribers, 1u);
+  self->monitor(sub);
+  self->send_exit(sub, caf::exit_reason::user_shutdown);
+  self->receive([](caf::down_msg&) {});
+  // The job hears of it through its own monitor, soon.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (info(job).subscribers != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(info(job).subscribers, 0u);
+  EXPECT_EQ(publish(job, "still going"), 2u);
+}
+
+TEST_F(actors, finished_job_rejects_more_events_and_cancel) {
+  spawn_registry();
+  auto job = lookup(start("manual").id);
+  EXPECT_FALSE(finish(job, job_state::failed));
+  auto err = finish(job, job_state::succeeded);
+  EXPECT_EQ(jobcast_code(err), static_cast<std::uint8_t>(errc::job_finished));
+  self->request(job, 10s, cancel_atom::value)
+    .receive([](job_info&) { FAIL() << "cancelled a finished job"; },
+             [](caf::error& err) {
+               EXPECT_EQ(jobcast_code(err),
+                         static_cast<std::uint8_t>(errc::job_finished));
+             });
+}
+
+TEST_F(actors, cancel_ends_the_job_for_every_subscriber) {
+  spawn_registry();
+  auto id = start("manual").id;
+  auto job = lookup(id);
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  publish(job, "working");
+  sink->await_events(1);
+  self->request(job, 10s, cancel_atom::value)
+    .receive(
+      [](job_info& info) { EXPECT_EQ(info.state, job_state::cancelled); },
+      [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_EQ(sink->await_events(2).back(), "cancelled");
+}
+
+TEST_F(actors, demo_job_reports_the_seed_lines_with_progress) {
+  spawn_registry();
+  auto id = start("demo").id;
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  auto texts = sink->await_events(4);
+  ASSERT_EQ(texts.size(), 4u);
+  EXPECT_EQ(texts[0], "Did something");
+  EXPECT_EQ(texts[1], "Did something else");
+  EXPECT_EQ(texts[2], "All done");
+  EXPECT_EQ(info(lookup(id)).state, job_state::succeeded);
+  EXPECT_DOUBLE_EQ(info(lookup(id)).progress, 1.0);
+}
+
+TEST_F(actors, job_whose_worker_dies_fails_with_the_reason) {
+  spawn_registry();
+  auto id = start("crash").id;
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  auto texts = sink->await_events(1);
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_NE(texts[0].find("worker stopped"), std::string::npos);
+  EXPECT_EQ(info(lookup(id)).state, job_state::failed);
+}
+
+TEST_F(actors, registry_forgets_finished_jobs_after_retention) {
+  spawn_registry(50ms);
+  auto id = start("manual").id;
+  auto job = lookup(id);
+  self->monitor(job);
+  EXPECT_FALSE(finish(job, job_state::succeeded));
+  // Still there right after the end...
+  EXPECT_TRUE(lookup(id));
+  // ...until the registry stops it at the end of the retention period.
+  self->receive([](caf::down_msg&) {});
+  EXPECT_FALSE(lookup(id));
+}
+
+TEST_F(actors, listing_is_newest_first) {
+  spawn_registry();
+  start("manual");
+  start("manual");
+  std::vector<job_id> ids;
+  self->request(reg, 10s, list_atom::value)
+    .receive(
+      [&](std::vector<job_info>& infos) {
+        for (auto& x : infos)
+          ids.push_back(x.id);
+      },
+      [](caf::error&) {});
+  EXPECT_EQ(ids, (std::vector<job_id>{2, 1}));
+}
