@@ -27,6 +27,7 @@ public:
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t subscriber_buffer = 1024 * 1024;
+  caf::timespan heartbeat = std::chrono::seconds{15};
   caf::timespan demo_interval = std::chrono::seconds{1};
   caf::timespan retention = std::chrono::minutes{10};
 
@@ -39,6 +40,9 @@ public:
         .add(http_threads, "threads", "threads running the HTTP front end")
         .add(read_timeout, "read-timeout",
              "time a client has to send a request; idle keep-alive timeout");
+    opt_group{custom_options_, "sse"}.add(
+        heartbeat, "heartbeat",
+        "interval of SSE heartbeat comments and WebSocket pings");
     opt_group{custom_options_, "shutdown"}.add(
         shutdown_grace, "grace", "time open streams get to end on SIGTERM");
     opt_group{custom_options_, "limits"}
@@ -62,6 +66,8 @@ public:
         std::chrono::duration_cast<std::chrono::milliseconds>(read_timeout);
     result.shutdown_grace =
         std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_grace);
+    result.heartbeat =
+        std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat);
     result.max_header_bytes = max_header_bytes;
     result.max_body_bytes = max_body_bytes;
     result.subscriber_buffer = subscriber_buffer;

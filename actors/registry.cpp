@@ -91,6 +91,21 @@ registry_actor::behavior_type registry(registry_pointer self,
         return i->second;
       },
       [=](list_atom) { return list_jobs(self); },
+      [=](info_atom, job_id id) -> caf::result<job_info> {
+        auto& jobs = self->state.jobs;
+        auto i = jobs.find(id);
+        if (i == jobs.end())
+          return make_error(errc::unknown_job);
+        return self->delegate(i->second, info_atom::value);
+      },
+      [=](cancel_atom, job_id id) -> caf::result<job_info> {
+        auto& jobs = self->state.jobs;
+        auto i = jobs.find(id);
+        if (i == jobs.end())
+          return make_error(errc::unknown_job);
+        JOBCAST_LOG_INFO("registry: cancel job " << id);
+        return self->delegate(i->second, cancel_atom::value);
+      },
       [=](finished_atom, job_id id, job_state) {
         self->delayed_send(self, self->state.settings.retention,
                            expire_atom::value, id);

@@ -84,6 +84,10 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<lookup_atom, job_id>::with<job_actor>,
     // Replies a snapshot of every known job, newest first.
     caf::replies_to<list_atom>::with<std::vector<job_info>>,
+    // Replies a snapshot of one job (delegated to its job actor).
+    caf::replies_to<info_atom, job_id>::with<job_info>,
+    // Cancels one job (delegated); errc::job_finished if it already ended.
+    caf::replies_to<cancel_atom, job_id>::with<job_info>,
     // A job reports that it ended; starts its retention period.
     caf::reacts_to<finished_atom, job_id, job_state>,
     // A retention period is over; forgets the job.

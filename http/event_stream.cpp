@@ -54,7 +54,8 @@ event_stream::event_stream(beast::tcp_stream&& stream,
     , buffer_(std::move(buffer))
     , ctx_(ctx)
     , format_(format)
-    , req_(req) {
+    , req_(req)
+    , heartbeat_(stream_.get_executor()) {
   stream_count(format_.kind())++;
 }
 
@@ -88,6 +89,24 @@ void event_stream::opened(const job_info& info) {
     return;
   }
   push(format_.preamble(info));
+  schedule_heartbeat();
+}
+
+void event_stream::schedule_heartbeat() {
+  if (!format_.heartbeat() || ctx_.settings.heartbeat.count() <= 0)
+    return;
+  heartbeat_.expires_after(ctx_.settings.heartbeat);
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->dead_ || self->finishing_)
+      return;
+    // Skip a beat if the client has not taken the last one yet.
+    if (self->queue_.empty()) {
+      const auto* bytes = self->format_.heartbeat();
+      // The bytes are static: no owner needed.
+      self->push(nullptr, boost::asio::buffer(*bytes));
+    }
+    self->schedule_heartbeat();
+  });
 }
 
 void event_stream::deliver(const event_ptr& ev) {
@@ -134,6 +153,13 @@ void event_stream::push(std::string bytes) {
   auto buf = boost::asio::buffer(*owner);
   queued_bytes_ += buf.size();
   queue_.push_back({std::move(owner), buf});
+  write_some();
+}
+
+void event_stream::push(std::shared_ptr<const void> owner,
+                        boost::asio::const_buffer bytes) {
+  queued_bytes_ += bytes.size();
+  queue_.push_back({std::move(owner), bytes});
   write_some();
 }
 
@@ -205,6 +231,7 @@ void event_stream::on_client_data(beast::error_code ec, std::size_t n) {
 
 void event_stream::finish(std::string farewell) {
   subscription_.cancel();
+  heartbeat_.cancel();
   push(std::move(farewell));
   if (!req_.facts.head)
     push(std::string{last_chunk});
@@ -243,6 +270,7 @@ void event_stream::abort() {
     return;
   dead_ = true;
   subscription_.cancel();
+  heartbeat_.cancel();
   beast::error_code ignored;
   stream_.socket().close(ignored);
 }

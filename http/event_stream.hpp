@@ -8,6 +8,7 @@
 #include "http/stream_format.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <deque>
@@ -58,10 +59,12 @@ private:
   };
 
   void push(std::string bytes);
+  void push(std::shared_ptr<const void> owner, boost::asio::const_buffer bytes);
   void push(const event_ptr& ev);
   void write_some();
   void on_write(boost::beast::error_code ec, std::size_t);
   void watch_client();
+  void schedule_heartbeat();
   void on_client_data(boost::beast::error_code ec, std::size_t n);
   /// Ends the response after the queued bytes, with `farewell` bytes first.
   void finish(std::string farewell);
@@ -75,6 +78,7 @@ private:
   stream_request req_;
   connection_tracker::token token_;
   subscription_handle subscription_;
+  boost::asio::steady_timer heartbeat_;
   std::deque<piece> queue_;
   std::size_t queued_bytes_ = 0;
   std::vector<boost::asio::const_buffer> gather_;

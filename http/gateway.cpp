@@ -128,6 +128,14 @@ void gateway::list_jobs(executor ex, callback<std::vector<job_info>> done) {
                                     list_atom::value);
 }
 
+void gateway::job(job_id id, executor ex, callback<job_info> done) {
+  impl_->ask<job_info>(std::move(ex), std::move(done), info_atom::value, id);
+}
+
+void gateway::cancel_job(job_id id, executor ex, callback<job_info> done) {
+  impl_->ask<job_info>(std::move(ex), std::move(done), cancel_atom::value, id);
+}
+
 subscription_handle gateway::subscribe(job_id id, std::uint64_t after,
                                        executor ex,
                                        std::weak_ptr<event_sink> target) {

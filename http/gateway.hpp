@@ -66,6 +66,12 @@ public:
   /// Lists every known job, newest first; `done` runs on `ex`.
   void list_jobs(executor ex, callback<std::vector<job_info>> done);
 
+  /// Fetches one job's info; `done` runs on `ex`.
+  void job(job_id id, executor ex, callback<job_info> done);
+
+  /// Cancels a job; `done` runs on `ex` with its info after the end event.
+  void cancel_job(job_id id, executor ex, callback<job_info> done);
+
   /// Spawns a subscriber actor for job `id` from event `after + 1` on. Its
   /// calls reach `target` on `ex`, in order, for as long as `target` lives.
   subscription_handle subscribe(job_id id, std::uint64_t after, executor ex,

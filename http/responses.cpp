@@ -1,6 +1,7 @@
 #include "http/responses.hpp"
 
 #include "actors/metrics.hpp"
+#include "http/json.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
@@ -12,6 +13,12 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// The pages load only their own scripts, styles and streams.
+constexpr std::string_view content_security_policy =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'";
+
 http::response<http::string_body> base(const request_facts& req, status code,
                                        std::string_view content_type,
                                        std::string body) {
@@ -20,6 +27,7 @@ http::response<http::string_body> base(const request_facts& req, status code,
   res.set(http::field::server, "jobcast");
   res.set(http::field::content_type, content_type);
   res.set("X-Content-Type-Options", "nosniff");
+  res.set("Content-Security-Policy", content_security_policy);
   res.keep_alive(req.keep_alive);
   res.body() = std::move(body);
   res.prepare_payload();
@@ -54,6 +62,20 @@ message_generator error_response(const request_facts& req, status code,
   if (code == status::service_unavailable)
     res.set(http::field::retry_after, "1");
   return res;
+}
+
+message_generator json_response(const request_facts& req, status code,
+                                std::string body, std::string_view location) {
+  body += '\n';
+  auto res = base(req, code, "application/json", std::move(body));
+  if (!location.empty())
+    res.set(http::field::location, location);
+  return res;
+}
+
+message_generator json_error(const request_facts& req, status code,
+                             std::string_view error, std::string_view detail) {
+  return json_response(req, code, error_json(error, detail));
 }
 
 message_generator method_not_allowed(const request_facts& req,

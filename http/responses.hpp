@@ -33,6 +33,15 @@ message_generator make_response(const request_facts& req, status code,
 message_generator error_response(const request_facts& req, status code,
                                  std::string_view detail);
 
+/// An `application/json` response; `location` sets the Location header.
+message_generator json_response(const request_facts& req, status code,
+                                std::string body,
+                                std::string_view location = {});
+
+/// A JSON error: `{"error": error, "detail": detail}`.
+message_generator json_error(const request_facts& req, status code,
+                             std::string_view error, std::string_view detail);
+
 /// `405 Method Not Allowed` with the `Allow` header.
 message_generator method_not_allowed(const request_facts& req,
                                      std::string_view allow);

@@ -9,6 +9,8 @@ namespace {
 
 constexpr std::string_view allow_get = "GET, HEAD";
 constexpr std::string_view allow_get_post = "GET, HEAD, POST";
+constexpr std::string_view allow_get_delete = "GET, HEAD, DELETE";
+constexpr std::string_view allow_get_only = "GET";
 
 bool consume_prefix(std::string_view& str, std::string_view prefix) {
   if (str.substr(0, prefix.size()) != prefix)
@@ -101,6 +103,7 @@ route resolve(method m, std::string_view target) {
   auto query = qmark == std::string_view::npos ? std::string_view{}
                                                : target.substr(qmark + 1);
   auto readable = m == method::get || m == method::head;
+  result.query = std::string{query};
   if (path == "/") {
     result.id = route_id::home;
     result.allow = allow_get_post;
@@ -131,6 +134,42 @@ route resolve(method m, std::string_view target) {
     result.format = query_param(query, "format").value_or("");
     result.allow = allow_get;
     result.method_allowed = readable;
+    return result;
+  }
+  if (path == "/api/jobs") {
+    result.id = route_id::api_jobs;
+    result.allow = allow_get_post;
+    result.method_allowed = readable || m == method::post;
+    return result;
+  }
+  if (consume_prefix(path, "/api/jobs/")) {
+    auto id = parse_job_id(path);
+    if (!id)
+      return result;
+    result.id = route_id::api_job;
+    result.job = *id;
+    result.allow = allow_get_delete;
+    result.method_allowed = readable || m == method::del;
+    return result;
+  }
+  if (consume_prefix(path, "/jobs/")) {
+    auto slash = path.find('/');
+    if (slash == std::string_view::npos)
+      return result;
+    auto id = parse_job_id(path.substr(0, slash));
+    auto rest = path.substr(slash);
+    if (!id)
+      return result;
+    result.job = *id;
+    if (rest == "/events") {
+      result.id = route_id::job_events;
+      result.allow = allow_get;
+      result.method_allowed = readable;
+    } else if (rest == "/ws") {
+      result.id = route_id::job_ws;
+      result.allow = allow_get_only;
+      result.method_allowed = m == method::get;
+    }
     return result;
   }
   return result;

@@ -18,6 +18,10 @@ enum class route_id {
   asset,         ///< GET, HEAD /assets/<name>
   view_progress, ///< GET, HEAD /view-progress/<id>
   metrics,       ///< GET, HEAD /metrics
+  job_events,    ///< GET, HEAD /jobs/<id>/events (Server-Sent Events)
+  job_ws,        ///< GET /jobs/<id>/ws (WebSocket)
+  api_jobs,      ///< GET, HEAD, POST /api/jobs
+  api_job,       ///< GET, HEAD, DELETE /api/jobs/<id>
 };
 
 /// The HTTP methods jobcast tells apart.
@@ -31,6 +35,8 @@ struct route {
   std::string name;
   /// `?format=` if given.
   std::string format;
+  /// The query string (after '?'), undecoded.
+  std::string query;
   /// Whether the method is allowed on this route.
   bool method_allowed = false;
   /// The `Allow` header value for this route.

@@ -1,23 +1,29 @@
 #include "http/session.hpp"
 
 #include "actors/metrics.hpp"
+#include "http/api.hpp"
 #include "http/assets.hpp"
 #include "http/chunked.hpp"
 #include "http/event_stream.hpp"
 #include "http/gateway.hpp"
+#include "http/json.hpp"
 #include "http/prometheus.hpp"
 #include "http/responses.hpp"
+#include "http/sse.hpp"
+#include "http/websocket.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 namespace jobcast {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 
 namespace {
 
@@ -54,6 +60,30 @@ status status_for(const beast::error_code& ec) {
 const stream_format& chunked_text() {
   static const chunked_text_format instance;
   return instance;
+}
+
+const stream_format& sse() {
+  static const sse_format instance;
+  return instance;
+}
+
+/// A job's JSON, or the JSON error for why there is none.
+message_generator job_reply(const request_facts& facts,
+                            const outcome<job_info>& result) {
+  if (auto* info = std::get_if<job_info>(&result))
+    return json_response(facts, status::ok, job_json(*info));
+  auto& err = std::get<failure>(result);
+  switch (err.code) {
+  case errc::unknown_job:
+    return json_error(facts, status::not_found, "not found",
+                      "no job with that id");
+  case errc::job_finished:
+    return json_error(facts, status::conflict, "job finished",
+                      "the job has already ended");
+  default:
+    return json_error(facts, status::service_unavailable, "unavailable",
+                      err.detail);
+  }
 }
 
 } // namespace
@@ -131,19 +161,20 @@ void session::handle(request&& req) {
   auto facts = facts_of(req);
   auto target = std::string_view{req.target().data(), req.target().size()};
   auto r = resolve(to_method(req.method()), target);
-  if (r.id == route_id::not_found)
+  if (r.id == route_id::not_found) {
+    if (target.rfind("/api/", 0) == 0)
+      return send(json_error(facts, status::not_found, "not found",
+                             "no such resource"));
     return send(
         error_response(facts, status::not_found, "no such page or job"));
+  }
   if (!r.method_allowed)
     return send(method_not_allowed(facts, r.allow));
   switch (r.id) {
-  case route_id::home: {
+  case route_id::home:
     if (req.method() == http::verb::post)
-      return start_job(std::move(req));
-    auto page = find_asset("index.html");
-    return send(make_response(facts, status::ok, content_type_for(page->name),
-                              std::string{page->bytes}));
-  }
+      return start_job(facts, job_spec{}, false);
+    return home_page(facts);
   case route_id::asset: {
     auto file = find_asset(r.name);
     if (!file)
@@ -156,30 +187,146 @@ void session::handle(request&& req) {
                               "text/plain; version=0.0.4; charset=utf-8",
                               render_metrics(ctx_.connections)));
   case route_id::view_progress: {
-    stream_request sreq{r.job, 0, facts};
-    auto stream = std::make_shared<event_stream>(
-        std::move(stream_), std::move(buffer_), ctx_, chunked_text(), sreq);
-    token_ = {};
-    stream->run();
-    return;
+    auto accept = req[http::field::accept];
+    auto html =
+        r.format == "html" ||
+        (r.format != "text" && prefers_html({accept.data(), accept.size()}));
+    if (html)
+      return view_page(facts, r.job);
+    return stream_events(facts, r.job, 0, chunked_text());
   }
+  case route_id::job_events: {
+    auto header = req["Last-Event-ID"];
+    auto after = resume_position({header.data(), header.size()}, r.query);
+    if (!after)
+      return send(error_response(facts, status::bad_request,
+                                 "Last-Event-ID must be a whole number"));
+    return stream_events(facts, r.job, *after, sse());
+  }
+  case route_id::job_ws: {
+    if (!websocket::is_upgrade(req))
+      return send(error_response(facts, status::upgrade_required,
+                                 "expected a WebSocket upgrade"));
+    auto after = resume_position({}, r.query);
+    if (!after)
+      return send(error_response(facts, status::bad_request,
+                                 "last-event-id must be a whole number"));
+    auto ws =
+        std::make_shared<ws_session>(std::move(stream_), std::move(buffer_),
+                                     ctx_, std::move(req), r.job, *after);
+    token_ = {};
+    return ws->run();
+  }
+  case route_id::api_jobs: {
+    if (req.method() == http::verb::post) {
+      auto parsed = parse_job_spec(req.body());
+      if (auto* err = std::get_if<bad_input>(&parsed))
+        return send(
+            json_error(facts, status::bad_request, err->error, err->detail));
+      return start_job(facts, std::get<job_spec>(std::move(parsed)), true);
+    }
+    auto query = parse_job_query(r.query);
+    if (auto* err = std::get_if<bad_input>(&query))
+      return send(
+          json_error(facts, status::bad_request, err->error, err->detail));
+    return list_jobs(facts, std::get<job_query>(query));
+  }
+  case route_id::api_job:
+    if (req.method() == http::verb::delete_)
+      return cancel_job(facts, r.job);
+    return show_job(facts, r.job);
   case route_id::not_found:
     break;
   }
 }
 
-void session::start_job(request&& req) {
-  auto facts = facts_of(req);
+void session::stream_events(const request_facts& facts, job_id job,
+                            std::uint64_t after, const stream_format& format) {
+  auto stream = std::make_shared<event_stream>(
+      std::move(stream_), std::move(buffer_), ctx_, format,
+      stream_request{job, after, facts});
+  token_ = {};
+  stream->run();
+}
+
+void session::home_page(const request_facts& facts) {
+  ctx_.actors.list_jobs(
+      stream_.get_executor(), [self = shared_from_this(),
+                               facts](outcome<std::vector<job_info>> result) {
+        std::vector<job_info> jobs;
+        if (auto* list = std::get_if<std::vector<job_info>>(&result))
+          jobs = std::move(*list);
+        if (jobs.size() > 20)
+          jobs.resize(20);
+        auto page = find_asset("index.html");
+        self->send(make_response(
+            facts, status::ok, content_type_for(page->name),
+            render_home(page->bytes, jobs, self->ctx_.settings.job_kinds)));
+      });
+}
+
+void session::view_page(const request_facts& facts, job_id job) {
+  // Unknown jobs get a 404 page, not a live page that waits forever.
+  ctx_.actors.job(job, stream_.get_executor(),
+                  [self = shared_from_this(), facts](outcome<job_info> result) {
+                    if (std::holds_alternative<failure>(result))
+                      return self->send(error_response(facts, status::not_found,
+                                                       "no such job"));
+                    auto page = find_asset("view.html");
+                    self->send(make_response(facts, status::ok,
+                                             content_type_for(page->name),
+                                             std::string{page->bytes}));
+                  });
+}
+
+void session::start_job(const request_facts& facts, job_spec spec, bool api) {
   ctx_.actors.start_job(
-      job_spec{}, stream_.get_executor(),
-      [self = shared_from_this(), facts](outcome<job_info> result) {
+      std::move(spec), stream_.get_executor(),
+      [self = shared_from_this(), facts, api](outcome<job_info> result) {
         if (auto* info = std::get_if<job_info>(&result)) {
-          auto location = "/view-progress/" + std::to_string(info->id);
-          return self->send(see_other(facts, location));
+          auto id = std::to_string(info->id);
+          if (!api)
+            return self->send(see_other(facts, "/view-progress/" + id));
+          return self->send(json_response(facts, status::created,
+                                          job_json(*info), "/api/jobs/" + id));
         }
         auto& err = std::get<failure>(result);
-        self->send(error_response(facts, status::service_unavailable,
-                                  "could not start a job: " + err.detail));
+        if (err.code == errc::unknown_kind)
+          return self->send(json_error(facts, status::bad_request,
+                                       "unknown kind",
+                                       "no job kind of that name"));
+        self->send(api ? json_error(facts, status::service_unavailable,
+                                    "unavailable", err.detail)
+                       : error_response(facts, status::service_unavailable,
+                                        "could not start a job"));
+      });
+}
+
+void session::list_jobs(const request_facts& facts, job_query query) {
+  ctx_.actors.list_jobs(
+      stream_.get_executor(), [self = shared_from_this(), facts,
+                               query](outcome<std::vector<job_info>> result) {
+        if (auto* err = std::get_if<failure>(&result))
+          return self->send(json_error(facts, status::service_unavailable,
+                                       "unavailable", err->detail));
+        self->send(json_response(
+            facts, status::ok,
+            jobs_page_json(std::get<std::vector<job_info>>(result), query)));
+      });
+}
+
+void session::show_job(const request_facts& facts, job_id job) {
+  ctx_.actors.job(job, stream_.get_executor(),
+                  [self = shared_from_this(), facts](outcome<job_info> result) {
+                    self->send(job_reply(facts, result));
+                  });
+}
+
+void session::cancel_job(const request_facts& facts, job_id job) {
+  ctx_.actors.cancel_job(
+      job, stream_.get_executor(),
+      [self = shared_from_this(), facts](outcome<job_info> result) {
+        self->send(job_reply(facts, result));
       });
 }
 

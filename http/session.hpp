@@ -1,8 +1,11 @@
 #pragma once
 
+#include "http/api.hpp"
 #include "http/connection.hpp"
 #include "http/context.hpp"
+#include "http/responses.hpp"
 #include "http/router.hpp"
+#include "http/stream_format.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -38,7 +41,14 @@ private:
   void read_request();
   void on_read(boost::beast::error_code ec, std::size_t);
   void handle(request&& req);
-  void start_job(request&& req);
+  void stream_events(const request_facts& facts, job_id job,
+                     std::uint64_t after, const stream_format& format);
+  void home_page(const request_facts& facts);
+  void view_page(const request_facts& facts, job_id job);
+  void start_job(const request_facts& facts, job_spec spec, bool api);
+  void list_jobs(const request_facts& facts, job_query query);
+  void show_job(const request_facts& facts, job_id job);
+  void cancel_job(const request_facts& facts, job_id job);
   void send(boost::beast::http::message_generator msg);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void close();

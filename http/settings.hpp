@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace jobcast {
 
@@ -22,6 +23,10 @@ struct http_settings {
   /// How long a client may take to send a request, and how long an idle
   /// keep-alive connection stays open.
   std::chrono::milliseconds read_timeout{30'000};
+  /// The job kinds the home page offers.
+  std::vector<std::string> job_kinds{"demo"};
+  /// How often an idle SSE stream gets a comment and a WebSocket a ping.
+  std::chrono::milliseconds heartbeat{15'000};
   /// How long a stopping server waits for streams to end.
   std::chrono::milliseconds shutdown_grace{5'000};
 };

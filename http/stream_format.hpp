@@ -31,6 +31,10 @@ public:
 
   /// Bytes for a stream that ends without the job's end event.
   virtual std::string farewell(stream_close why) const = 0;
+
+  /// Bytes that keep an idle stream open through proxies, shared by every
+  /// connection; nullptr if the format sends none.
+  virtual const std::string* heartbeat() const { return nullptr; }
 };
 
 /// Frames `payload` as one HTTP chunk; empty for an empty payload (an empty

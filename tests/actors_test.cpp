@@ -8,12 +8,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
 #include <caf/event_based_actor.hpp>
-
-#include <gtest/gtest.h>
-
+#include <caf/scoped_actor.hpp>
 #include <condition_variable>
+#include <gtest/gtest.h>
 #include <mutex>
 #include <thread>
 
@@ -96,12 +94,11 @@ private:
 
 class actors : public ::testing::Test {
 protected:
-  actors() : sys(cfg), self(sys) {
-  }
+  actors()
+      : sys(cfg)
+      , self(sys) {}
 
-  ~actors() override {
-    self->send_exit(reg, caf::exit_reason::user_shutdown);
-  }
+  ~actors() override { self->send_exit(reg, caf::exit_reason::user_shutdown); }
 
   void spawn_registry(caf::timespan retention = 10min) {
     registry_settings settings;
@@ -115,38 +112,37 @@ protected:
   job_info start(const std::string& kind) {
     job_info result;
     self->request(reg, 10s, start_atom::value, job_spec{kind, "t"})
-      .receive([&](job_info& info) { result = info; },
-               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+        .receive([&](job_info& info) { result = info; },
+                 [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
     return result;
   }
 
   job_actor lookup(job_id id) {
     job_actor result;
     self->request(reg, 10s, lookup_atom::value, id)
-      .receive([&](job_actor& job) { result = job; },
-               [&](caf::error&) {});
+        .receive([&](job_actor& job) { result = job; }, [&](caf::error&) {});
     return result;
   }
 
   std::uint64_t publish(const job_actor& job, std::string text) {
     std::uint64_t result = 0;
     self->request(job, 10s, publish_atom::value, std::move(text), 0.5)
-      .receive([&](std::uint64_t seq) { result = seq; },
-               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+        .receive([&](std::uint64_t seq) { result = seq; },
+                 [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
     return result;
   }
 
   caf::error finish(const job_actor& job, job_state state) {
     caf::error result;
     self->request(job, 10s, finish_atom::value, state, std::string{"bye"})
-      .receive([](std::uint64_t) {}, [&](caf::error& err) { result = err; });
+        .receive([](std::uint64_t) {}, [&](caf::error& err) { result = err; });
     return result;
   }
 
   job_info info(const job_actor& job) {
     job_info result;
     self->request(job, 10s, info_atom::value)
-      .receive([&](job_info& x) { result = x; }, [](caf::error&) {});
+        .receive([&](job_info& x) { result = x; }, [](caf::error&) {});
     return result;
   }
 
@@ -171,17 +167,17 @@ TEST_F(actors, registry_hands_out_consecutive_ids) {
 TEST_F(actors, registry_rejects_unknown_kinds_and_ids) {
   spawn_registry();
   self->request(reg, 10s, start_atom::value, job_spec{"nope", ""})
-    .receive([](job_info&) { FAIL() << "started an unknown kind"; },
-             [](caf::error& err) {
-               EXPECT_EQ(jobcast_code(err),
-                         static_cast<std::uint8_t>(errc::unknown_kind));
-             });
+      .receive([](job_info&) { FAIL() << "started an unknown kind"; },
+               [](caf::error& err) {
+                 EXPECT_EQ(jobcast_code(err),
+                           static_cast<std::uint8_t>(errc::unknown_kind));
+               });
   self->request(reg, 10s, lookup_atom::value, job_id{42})
-    .receive([](job_actor&) { FAIL() << "found a job that never was"; },
-             [](caf::error& err) {
-               EXPECT_EQ(jobcast_code(err),
-                         static_cast<std::uint8_t>(errc::unknown_job));
-             });
+      .receive([](job_actor&) { FAIL() << "found a job that never was"; },
+               [](caf::error& err) {
+                 EXPECT_EQ(jobcast_code(err),
+                           static_cast<std::uint8_t>(errc::unknown_job));
+               });
 }
 
 TEST_F(actors, subscriber_gets_backlog_then_live_events_in_order) {
@@ -239,7 +235,8 @@ TEST_F(actors, job_forgets_subscribers_that_go_away) {
   self->receive([](caf::down_msg&) {});
   // The job hears of it through its own monitor, soon.
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (info(job).subscribers != 0 && std::chrono::steady_clock::now() < deadline)
+  while (info(job).subscribers != 0 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(5ms);
   EXPECT_EQ(info(job).subscribers, 0u);
   EXPECT_EQ(publish(job, "still going"), 2u);
@@ -252,11 +249,11 @@ TEST_F(actors, finished_job_rejects_more_events_and_cancel) {
   auto err = finish(job, job_state::succeeded);
   EXPECT_EQ(jobcast_code(err), static_cast<std::uint8_t>(errc::job_finished));
   self->request(job, 10s, cancel_atom::value)
-    .receive([](job_info&) { FAIL() << "cancelled a finished job"; },
-             [](caf::error& err) {
-               EXPECT_EQ(jobcast_code(err),
-                         static_cast<std::uint8_t>(errc::job_finished));
-             });
+      .receive([](job_info&) { FAIL() << "cancelled a finished job"; },
+               [](caf::error& err) {
+                 EXPECT_EQ(jobcast_code(err),
+                           static_cast<std::uint8_t>(errc::job_finished));
+               });
 }
 
 TEST_F(actors, cancel_ends_the_job_for_every_subscriber) {
@@ -268,9 +265,9 @@ TEST_F(actors, cancel_ends_the_job_for_every_subscriber) {
   publish(job, "working");
   sink->await_events(1);
   self->request(job, 10s, cancel_atom::value)
-    .receive(
-      [](job_info& info) { EXPECT_EQ(info.state, job_state::cancelled); },
-      [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+      .receive(
+          [](job_info& info) { EXPECT_EQ(info.state, job_state::cancelled); },
+          [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
   EXPECT_EQ(sink->await_events(2).back(), "cancelled");
 }
 
@@ -318,11 +315,11 @@ TEST_F(actors, listing_is_newest_first) {
   start("manual");
   std::vector<job_id> ids;
   self->request(reg, 10s, list_atom::value)
-    .receive(
-      [&](std::vector<job_info>& infos) {
-        for (auto& x : infos)
-          ids.push_back(x.id);
-      },
-      [](caf::error&) {});
+      .receive(
+          [&](std::vector<job_info>& infos) {
+            for (auto& x : infos)
+              ids.push_back(x.id);
+          },
+          [](caf::error&) {});
   EXPECT_EQ(ids, (std::vector<job_id>{2, 1}));
 }

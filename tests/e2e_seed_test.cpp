@@ -4,9 +4,8 @@
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
-#include <gtest/gtest.h>
-
 #include <csignal>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <thread>
 
@@ -17,9 +16,9 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 const std::vector<std::string> seed_lines = {
-  "Did something\n",
-  "Did something else\n",
-  "All done\n",
+    "Did something\n",
+    "Did something else\n",
+    "All done\n",
 };
 
 /// Starts a demo job and returns its id.
@@ -121,8 +120,8 @@ TEST_F(seed, late_viewer_gets_the_history_then_the_live_lines) {
   // The first line is out; a viewer arriving now must still see it.
   stream late{port(), "/view-progress/" + id};
   EXPECT_EQ(late.rest(), seed_lines);
-  EXPECT_EQ(early.rest(), std::vector<std::string>(seed_lines.begin() + 1,
-                                                   seed_lines.end()));
+  EXPECT_EQ(early.rest(),
+            std::vector<std::string>(seed_lines.begin() + 1, seed_lines.end()));
 }
 
 TEST_F(seed, finished_job_replays_its_log_then_expires) {
@@ -145,17 +144,17 @@ TEST_F(seed, finished_job_replays_its_log_then_expires) {
 
 TEST_F(seed, unknown_and_malformed_ids_get_404) {
   start();
-  for (auto target : {"/view-progress/1", "/view-progress/42",
-                      "/view-progress/abc", "/view-progress/0",
-                      "/view-progress/-1", "/view-progress/1.5",
-                      "/view-progress/99999999999999999999",
-                      "/view-progress/18446744073709551616",
-                      "/view-progress/", "/view-progress/1/extra"}) {
+  for (auto target :
+       {"/view-progress/1", "/view-progress/42", "/view-progress/abc",
+        "/view-progress/0", "/view-progress/-1", "/view-progress/1.5",
+        "/view-progress/99999999999999999999",
+        "/view-progress/18446744073709551616", "/view-progress/",
+        "/view-progress/1/extra"}) {
     auto res = request(port(), "GET", target);
     EXPECT_EQ(res.status, 404u) << target;
     EXPECT_EQ(res.header("content-type"), "text/plain; charset=utf-8");
     EXPECT_EQ(std::count(res.body.begin(), res.body.end(), '\n'), 1)
-      << res.body;
+        << res.body;
   }
   // The server is still fine.
   EXPECT_EQ(start_job(port()), "1");
@@ -212,15 +211,15 @@ TEST_F(seed, viewer_that_disconnects_leaves_nothing_behind) {
   // Its subscriber actor and connection go; the job and the other viewer go
   // on. (The /metrics request itself is one open connection.)
   EXPECT_TRUE(eventually(
-    [&] { return metric(port(), "jobcast_subscriber_actors") == 1; }));
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 1; }));
   EXPECT_TRUE(eventually(
-    [&] { return metric(port(), "jobcast_connections_open") == 2; }));
+      [&] { return metric(port(), "jobcast_connections_open") == 2; }));
   EXPECT_EQ(stays.rest(), seed_lines);
   stays.abandon();
   EXPECT_TRUE(eventually(
-    [&] { return metric(port(), "jobcast_subscriber_actors") == 0; }));
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 0; }));
   EXPECT_TRUE(eventually(
-    [&] { return metric(port(), "jobcast_connections_open") == 1; }));
+      [&] { return metric(port(), "jobcast_connections_open") == 1; }));
 }
 
 TEST_F(seed, sigterm_ends_open_streams_cleanly_and_exits_zero) {
@@ -246,12 +245,12 @@ TEST_F(seed, malformed_or_oversized_requests_get_clear_errors) {
   start({"--limits.max-header-bytes=1024"});
   auto bad = raw_exchange(port(), "GARBAGE\r\n\r\n");
   EXPECT_EQ(bad.rfind("HTTP/1.1 400 Bad Request", 0), 0u) << bad;
-  auto big = raw_exchange(port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: "
-                                    + std::string(4096, 'a') + "\r\n\r\n");
+  auto big = raw_exchange(port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                      std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(big.rfind("HTTP/1.1 431", 0), 0u) << big;
-  auto conflicting = raw_exchange(
-    port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
-            "Content-Length: 2\r\n\r\nab");
+  auto conflicting =
+      raw_exchange(port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                           "Content-Length: 2\r\n\r\nab");
   EXPECT_EQ(conflicting.rfind("HTTP/1.1 400", 0), 0u) << conflicting;
   // None of them started a job.
   EXPECT_EQ(start_job(port()), "1");
@@ -264,11 +263,10 @@ TEST_F(seed, logger_shows_the_actors_at_work) {
   EXPECT_EQ(stream(port(), "/view-progress/" + id).rest(), seed_lines);
   EXPECT_TRUE(server_->wait_for_output("job 1 finished: succeeded"));
   auto log = server_->output();
-  for (auto text : {"registry: job 1 is actor", "job 1 spawned: kind demo",
-                    "subscriber spawned for job 1",
-                    "job 1: subscribe from actor",
-                    "job 1: publish event 1 to 1 subscribers",
-                    "subscriber: job 1 ended"})
+  for (auto text :
+       {"registry: job 1 is actor", "job 1 spawned: kind demo",
+        "subscriber spawned for job 1", "job 1: subscribe from actor",
+        "job 1: publish event 1 to 1 subscribers", "subscriber: job 1 ended"})
     EXPECT_NE(log.find(text), std::string::npos) << text << "\n" << log;
 }
 
@@ -280,9 +278,9 @@ TEST_F(seed, help_lists_every_flag) {
   while (auto n = fread(buf, 1, sizeof(buf), out))
     text.append(buf, n);
   EXPECT_EQ(pclose(out), 0);
-  for (auto flag : {"http.address", "http.port", "http.threads",
-                    "demo.interval", "jobs.retention", "scheduler.max-threads",
-                    "logger.console-verbosity", "config-file",
-                    "shutdown.grace", "limits.subscriber-buffer"})
+  for (auto flag :
+       {"http.address", "http.port", "http.threads", "demo.interval",
+        "jobs.retention", "scheduler.max-threads", "logger.console-verbosity",
+        "config-file", "shutdown.grace", "limits.subscriber-buffer"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
 }

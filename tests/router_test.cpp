@@ -11,9 +11,9 @@ TEST(parse_job_id, accepts_positive_decimals_that_fit) {
 }
 
 TEST(parse_job_id, rejects_everything_else) {
-  for (auto text : {"", "0", "-1", "+1", "abc", "1a", " 1", "1.0",
-                    "18446744073709551616", "99999999999999999999",
-                    "000000000000000000001"})
+  for (auto text :
+       {"", "0", "-1", "+1", "abc", "1a", " 1", "1.0", "18446744073709551616",
+        "99999999999999999999", "000000000000000000001"})
     EXPECT_FALSE(parse_job_id(text)) << text;
 }
 

@@ -6,7 +6,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-
 #include <deque>
 #include <functional>
 #include <sstream>
@@ -70,8 +69,7 @@ void copy_headers(const Fields& fields,
   }
 }
 
-response read_response(tcp::socket& sock, beast::flat_buffer& buf,
-                       bool head) {
+response read_response(tcp::socket& sock, beast::flat_buffer& buf, bool head) {
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   parser.skip(head);
@@ -124,14 +122,15 @@ double metric(std::uint16_t port, const std::string& name) {
   std::istringstream in{res.body};
   std::string line;
   while (std::getline(in, line)) {
-    if (line.compare(0, name.size(), name) == 0 && line.size() > name.size()
-        && line[name.size()] == ' ')
+    if (line.compare(0, name.size(), name) == 0 && line.size() > name.size() &&
+        line[name.size()] == ' ')
       return std::stod(line.substr(name.size() + 1));
   }
   return -1;
 }
 
-// -- connection ----------------------------------------------------------------
+// -- connection
+// ----------------------------------------------------------------
 
 struct connection::impl {
   tcp::socket sock;
@@ -139,8 +138,7 @@ struct connection::impl {
 };
 
 connection::connection(std::uint16_t port)
-  : impl_(new impl{connect(port), {}}) {
-}
+    : impl_(new impl{connect(port), {}}) {}
 
 connection::~connection() = default;
 
@@ -159,7 +157,8 @@ bool connection::closed_by_peer(std::chrono::milliseconds wait) {
   return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
-// -- stream --------------------------------------------------------------------
+// -- stream
+// --------------------------------------------------------------------
 
 struct stream::impl {
   tcp::socket sock;
@@ -171,15 +170,15 @@ struct stream::impl {
   bool ended = false;
   // The parser keeps references to these.
   std::function<void(std::uint64_t, beast::string_view, beast::error_code&)>
-    on_header;
+      on_header;
   std::function<std::size_t(std::uint64_t, beast::string_view,
                             beast::error_code&)>
-    on_body;
+      on_body;
 };
 
 stream::stream(std::uint16_t port, const std::string& target,
                const header_list& headers)
-  : impl_(new impl{connect(port), {}, {}, {}, {}, 0, false, {}, {}}) {
+    : impl_(new impl{connect(port), {}, {}, {}, {}, 0, false, {}, {}}) {
   auto req = make_request("GET", target, headers, {});
   http::write(impl_->sock, req);
   auto& p = impl_->parser;
@@ -219,7 +218,8 @@ std::string stream::body() {
   return impl_->parser.get().body();
 }
 
-std::optional<std::string> stream::next_chunk(std::chrono::milliseconds timeout) {
+std::optional<std::string>
+stream::next_chunk(std::chrono::milliseconds timeout) {
   set_timeout(impl_->sock, timeout);
   while (impl_->chunks.empty()) {
     if (impl_->parser.is_done())

@@ -2,13 +2,12 @@
 
 // Runs the real jobcast binary on an ephemeral port and collects its output.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 #include <vector>
 
@@ -31,8 +30,8 @@ public:
   /// Waits until a line of output contains `text`; returns whether one did
   /// before `timeout`.
   bool wait_for_output(const std::string& text,
-                       std::chrono::milliseconds timeout
-                       = std::chrono::seconds{10});
+                       std::chrono::milliseconds timeout = std::chrono::seconds{
+                           10});
 
   /// Everything the process printed so far (stdout and stderr).
   std::string output() const;
