@@ -39,6 +39,7 @@ enum class errc : std::uint8_t {
 
 /// Why a stream ends other than through the job's own end event.
 enum class stream_close {
+  finished,      ///< The job ended before the requested position.
   unknown_job,   ///< No such job (never created, or expired).
   job_lost,      ///< The job actor went away without an end event.
   shutting_down, ///< The server is stopping.

@@ -67,6 +67,10 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
                           self->quit();
                           return;
                         }
+                      // Resumed at or past the end of a finished job:
+                      // nothing more will come.
+                      if (is_final(sub.info.state))
+                        finish_with(self, stream_close::finished);
                     },
                     [=](caf::error&) {
                       finish_with(self, stream_close::job_lost);

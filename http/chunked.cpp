@@ -42,6 +42,7 @@ std::string chunked_text_format::farewell(stream_close why) const {
   case stream_close::job_lost:
     return frame_chunk("job lost; its log may be incomplete\n");
   case stream_close::unknown_job:
+  case stream_close::finished:
     break;
   }
   return {};

@@ -39,6 +39,7 @@ std::string sse_format::farewell(stream_close why) const {
         "event: lost\ndata: " +
         error_json("job lost", "the job went away without an end") + "\n\n");
   case stream_close::unknown_job:
+  case stream_close::finished:
     break;
   }
   return {};

@@ -51,13 +51,19 @@ void ws_session::run() {
       return;
     self->subscription_ = self->ctx_.actors.subscribe(
         self->job_, self->after_, self->tcp_.get_executor(), self);
+    // The gateway holds us weakly and no I/O is pending until the
+    // subscription is answered: hold ourselves until then.
+    self->waiting_ = self;
   });
 }
 
 void ws_session::opened(const job_info&) {
+  auto keep = std::move(waiting_);
   if (dead_ || ws_)
     return;
   ws_.emplace(std::move(tcp_));
+  // The WebSocket timeouts below replace the HTTP read timeout.
+  beast::get_lowest_layer(*ws_).expires_never();
   ws_->set_option(
       websocket::stream_base::timeout::suggested(beast::role_type::server));
   // Beast pings after half the idle timeout without traffic.
@@ -102,6 +108,7 @@ void ws_session::closed(stream_close why) {
   if (dead_ || closing_)
     return;
   if (!ws_) {
+    waiting_.reset();
     // Not upgraded yet: answer with plain HTTP on a session.
     dead_ = true;
     subscription_.cancel();

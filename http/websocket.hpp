@@ -66,6 +66,8 @@ private:
   bool writing_ = false;
   bool close_sent_ = false;
   bool dead_ = false;
+  /// Keeps this session alive while the subscription is being answered.
+  std::shared_ptr<ws_session> waiting_;
 };
 
 } // namespace jobcast

@@ -1,8 +1,7 @@
 // The seed's contract, end to end: a real jobcast process on an ephemeral
 // port, real sockets, a real HTTP client.
 
-#include "support/http_client.hpp"
-#include "support/server_process.hpp"
+#include "support/server_test.hpp"
 
 #include <csignal>
 #include <gtest/gtest.h>
@@ -11,7 +10,6 @@
 
 using namespace jobcast::test;
 using namespace std::chrono_literals;
-using clock_type = std::chrono::steady_clock;
 
 namespace {
 
@@ -21,45 +19,7 @@ const std::vector<std::string> seed_lines = {
     "All done\n",
 };
 
-/// Starts a demo job and returns its id.
-std::string start_job(std::uint16_t port) {
-  auto res = request(port, "POST", "/");
-  EXPECT_EQ(res.status, 303u);
-  auto location = res.header("location");
-  EXPECT_EQ(location.rfind("/view-progress/", 0), 0u) << location;
-  return location.substr(std::string{"/view-progress/"}.size());
-}
-
-/// Polls `pred` until it holds or `timeout` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = clock_type::now() + timeout;
-  while (clock_type::now() < deadline) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
-class seed : public ::testing::Test {
-protected:
-  void start(std::vector<std::string> args = {"--demo.interval=100ms"}) {
-    server_ = std::make_unique<server_process>(std::move(args));
-  }
-
-  void TearDown() override {
-    if (server_) {
-      auto status = server_->stop(SIGTERM);
-      EXPECT_TRUE(WIFEXITED(status)) << server_->output();
-      EXPECT_EQ(WEXITSTATUS(status), 0) << server_->output();
-    }
-  }
-
-  std::uint16_t port() const { return server_->port(); }
-
-  std::unique_ptr<server_process> server_;
-};
+using seed = server_test;
 
 } // namespace
 
@@ -74,14 +34,14 @@ TEST_F(seed, home_page_offers_the_start_button) {
 
 TEST_F(seed, post_starts_jobs_with_consecutive_ids) {
   start();
-  EXPECT_EQ(start_job(port()), "1");
-  EXPECT_EQ(start_job(port()), "2");
-  EXPECT_EQ(start_job(port()), "3");
+  EXPECT_EQ(start_job(), "1");
+  EXPECT_EQ(start_job(), "2");
+  EXPECT_EQ(start_job(), "3");
 }
 
 TEST_F(seed, progress_streams_each_line_as_its_own_flushed_chunk) {
   start({"--demo.interval=300ms"});
-  auto id = start_job(port());
+  auto id = start_job();
   stream s{port(), "/view-progress/" + id};
   ASSERT_EQ(s.status(), 200u);
   EXPECT_EQ(s.header("Content-Type"), "text/plain; charset=utf-8");
@@ -104,7 +64,7 @@ TEST_F(seed, progress_streams_each_line_as_its_own_flushed_chunk) {
 
 TEST_F(seed, concurrent_viewers_each_get_every_line_in_order) {
   start();
-  auto id = start_job(port());
+  auto id = start_job();
   std::vector<std::unique_ptr<stream>> viewers;
   for (int i = 0; i < 8; ++i)
     viewers.push_back(std::make_unique<stream>(port(), "/view-progress/" + id));
@@ -114,7 +74,7 @@ TEST_F(seed, concurrent_viewers_each_get_every_line_in_order) {
 
 TEST_F(seed, late_viewer_gets_the_history_then_the_live_lines) {
   start({"--demo.interval=300ms"});
-  auto id = start_job(port());
+  auto id = start_job();
   stream early{port(), "/view-progress/" + id};
   ASSERT_EQ(early.next_chunk(), seed_lines[0]);
   // The first line is out; a viewer arriving now must still see it.
@@ -126,7 +86,7 @@ TEST_F(seed, late_viewer_gets_the_history_then_the_live_lines) {
 
 TEST_F(seed, finished_job_replays_its_log_then_expires) {
   start({"--demo.interval=50ms", "--jobs.retention=1s"});
-  auto id = start_job(port());
+  auto id = start_job();
   EXPECT_EQ(stream(port(), "/view-progress/" + id).rest(), seed_lines);
   // Within the retention period: the whole log at once, then the end.
   auto before = clock_type::now();
@@ -157,7 +117,7 @@ TEST_F(seed, unknown_and_malformed_ids_get_404) {
         << res.body;
   }
   // The server is still fine.
-  EXPECT_EQ(start_job(port()), "1");
+  EXPECT_EQ(start_job(), "1");
 }
 
 TEST_F(seed, unknown_paths_404_wrong_methods_405_with_allow) {
@@ -178,7 +138,7 @@ TEST_F(seed, head_works_wherever_get_does) {
   EXPECT_EQ(head.status, 200u);
   EXPECT_TRUE(head.body.empty());
   EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
-  auto id = start_job(port());
+  auto id = start_job();
   head = request(port(), "HEAD", "/view-progress/" + id);
   EXPECT_EQ(head.status, 200u);
   EXPECT_EQ(head.header("content-type"), "text/plain; charset=utf-8");
@@ -199,7 +159,7 @@ TEST_F(seed, keep_alive_serves_several_requests_and_streams_on_one_connection) {
 
 TEST_F(seed, viewer_that_disconnects_leaves_nothing_behind) {
   start({"--demo.interval=300ms"});
-  auto id = start_job(port());
+  auto id = start_job();
   EXPECT_EQ(metric(port(), "jobcast_subscriber_actors"), 0);
   stream stays{port(), "/view-progress/" + id};
   {
@@ -224,7 +184,7 @@ TEST_F(seed, viewer_that_disconnects_leaves_nothing_behind) {
 
 TEST_F(seed, sigterm_ends_open_streams_cleanly_and_exits_zero) {
   start({"--demo.interval=10s"});
-  auto id = start_job(port());
+  auto id = start_job();
   stream s{port(), "/view-progress/" + id};
   ASSERT_EQ(s.status(), 200u);
   EXPECT_EQ(metric(port(), "jobcast_subscriber_actors"), 1);
@@ -253,13 +213,13 @@ TEST_F(seed, malformed_or_oversized_requests_get_clear_errors) {
                            "Content-Length: 2\r\n\r\nab");
   EXPECT_EQ(conflicting.rfind("HTTP/1.1 400", 0), 0u) << conflicting;
   // None of them started a job.
-  EXPECT_EQ(start_job(port()), "1");
+  EXPECT_EQ(start_job(), "1");
 }
 
 TEST_F(seed, logger_shows_the_actors_at_work) {
   start({"--demo.interval=20ms", "--logger.console=uncolored",
          "--logger.console-verbosity=debug"});
-  auto id = start_job(port());
+  auto id = start_job();
   EXPECT_EQ(stream(port(), "/view-progress/" + id).rest(), seed_lines);
   EXPECT_TRUE(server_->wait_for_output("job 1 finished: succeeded"));
   auto log = server_->output();

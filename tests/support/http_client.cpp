@@ -4,8 +4,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <deque>
 #include <functional>
 #include <sstream>
@@ -246,6 +248,123 @@ std::vector<std::string> stream::rest(std::chrono::milliseconds timeout) {
 void stream::abandon() {
   boost::system::error_code ignored;
   impl_->sock.close(ignored);
+}
+
+// -- sse_reader
+// ----------------------------------------------------------------
+
+std::optional<sse_event> sse_reader::next(std::chrono::milliseconds timeout) {
+  for (;;) {
+    auto end = pending_.find("\n\n");
+    while (end == std::string::npos) {
+      auto chunk = s_.next_chunk(timeout);
+      if (!chunk)
+        return std::nullopt;
+      pending_ += *chunk;
+      end = pending_.find("\n\n");
+    }
+    auto block = pending_.substr(0, end + 1);
+    pending_.erase(0, end + 2);
+    sse_event ev;
+    bool any = false;
+    std::istringstream in{block};
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty())
+        continue;
+      if (line[0] == ':') {
+        ++comments;
+        continue;
+      }
+      auto colon = line.find(':');
+      auto field = line.substr(0, colon);
+      auto value =
+          colon == std::string::npos ? std::string{} : line.substr(colon + 1);
+      if (!value.empty() && value[0] == ' ')
+        value.erase(0, 1);
+      if (field == "retry") {
+        retry = value;
+      } else if (field == "id") {
+        ev.id = value;
+        any = true;
+      } else if (field == "event") {
+        ev.type = value;
+        any = true;
+      } else if (field == "data") {
+        ev.data += value;
+        any = true;
+      }
+    }
+    if (any)
+      return ev;
+  }
+}
+
+std::vector<sse_event> sse_reader::rest(std::chrono::milliseconds timeout) {
+  std::vector<sse_event> result;
+  while (auto ev = next(timeout))
+    result.push_back(std::move(*ev));
+  return result;
+}
+
+// -- ws_client
+// -----------------------------------------------------------------
+
+struct ws_client::impl {
+  beast::websocket::stream<tcp::socket> ws;
+  beast::flat_buffer buf;
+};
+
+ws_client::ws_client(std::uint16_t port, const std::string& target)
+    : impl_(
+          new impl{beast::websocket::stream<tcp::socket>{connect(port)}, {}}) {
+  impl_->ws.handshake("127.0.0.1", target);
+}
+
+ws_client::~ws_client() = default;
+
+std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
+  set_timeout(impl_->ws.next_layer(), timeout);
+  beast::error_code ec;
+  impl_->buf.consume(impl_->buf.size());
+  impl_->ws.read(impl_->buf, ec);
+  if (ec == beast::websocket::error::closed)
+    return std::nullopt;
+  if (ec == asio::error::would_block || ec == asio::error::try_again)
+    throw std::runtime_error("timed out waiting for a frame");
+  if (ec)
+    throw std::runtime_error("websocket read failed: " + ec.message());
+  return beast::buffers_to_string(impl_->buf.data());
+}
+
+void ws_client::send_text(const std::string& text) {
+  impl_->ws.text(true);
+  impl_->ws.write(asio::buffer(text));
+}
+
+void ws_client::send_binary(const std::string& bytes) {
+  impl_->ws.binary(true);
+  impl_->ws.write(asio::buffer(bytes));
+}
+
+int ws_client::close_code() const {
+  return static_cast<int>(impl_->ws.reason().code);
+}
+
+std::string ws_client::close_reason() const {
+  return std::string{impl_->ws.reason().reason.c_str()};
+}
+
+response ws_refusal(std::uint16_t port, const std::string& target) {
+  beast::websocket::stream<tcp::socket> ws{connect(port)};
+  beast::websocket::response_type res;
+  beast::error_code ec;
+  ws.handshake(res, "127.0.0.1", target, ec);
+  response result;
+  result.status = res.result_int();
+  copy_headers(res, result.headers);
+  result.body = res.body();
+  return result;
 }
 
 } // namespace jobcast::test

@@ -81,4 +81,59 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// One parsed Server-Sent Event.
+struct sse_event {
+  std::string id;
+  std::string type; ///< The `event:` field.
+  std::string data;
+};
+
+/// Reads Server-Sent Events off a `stream`, one at a time.
+class sse_reader {
+public:
+  explicit sse_reader(stream& s)
+      : s_(s) {}
+
+  /// The next event (comments and `retry:` are skipped, but `retry` is
+  /// remembered), or nullopt at the end of the stream.
+  std::optional<sse_event> next(std::chrono::milliseconds timeout = 5s);
+
+  /// All events until the end of the stream.
+  std::vector<sse_event> rest(std::chrono::milliseconds timeout = 5s);
+
+  std::string retry;
+  std::size_t comments = 0;
+
+private:
+  stream& s_;
+  std::string pending_;
+};
+
+/// A blocking WebSocket client.
+class ws_client {
+public:
+  /// Connects and performs the handshake; throws on a non-101 answer.
+  ws_client(std::uint16_t port, const std::string& target);
+  ~ws_client();
+
+  /// The next text frame, or nullopt when the server closed (see
+  /// `close_code`). Throws on timeout.
+  std::optional<std::string> read(std::chrono::milliseconds timeout = 5s);
+
+  void send_text(const std::string& text);
+  void send_binary(const std::string& bytes);
+
+  /// The code of the server's close frame, 0 if none arrived.
+  int close_code() const;
+  std::string close_reason() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The HTTP status a WebSocket upgrade of `target` is answered with, and
+/// the body (for a refusal).
+response ws_refusal(std::uint16_t port, const std::string& target);
+
 } // namespace jobcast::test
