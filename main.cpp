@@ -1,5 +1,6 @@
 // jobcast: runs background jobs and streams their progress to every viewer.
 
+#include "actors/command.hpp"
 #include "actors/demo.hpp"
 #include "actors/log.hpp"
 #include "actors/registry.hpp"
@@ -13,6 +14,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <iostream>
+#include <sys/resource.h>
+#include <thread>
 
 namespace jobcast {
 
@@ -28,8 +31,13 @@ public:
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t subscriber_buffer = 1024 * 1024;
   caf::timespan heartbeat = std::chrono::seconds{15};
+  std::size_t max_event_bytes = 64 * 1024;
+  std::string start_token;
   caf::timespan demo_interval = std::chrono::seconds{1};
   caf::timespan retention = std::chrono::minutes{10};
+  caf::timespan idle_timeout = std::chrono::minutes{10};
+  caf::timespan kill_grace = std::chrono::seconds{2};
+  std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
 
   config() {
     // Show who logs: %a is the actor id (0 outside actors).
@@ -50,11 +58,23 @@ public:
              "largest request header (431 past it)")
         .add(max_body_bytes, "max-body-bytes", "largest request body (413)")
         .add(subscriber_buffer, "subscriber-buffer",
-             "unsent bytes a stream may fall behind before it is dropped");
+             "unsent bytes a stream may fall behind before it is dropped")
+        .add(max_event_bytes, "max-event-bytes",
+             "largest text of one published event (413)");
+    opt_group{custom_options_, "auth"}.add(
+        start_token, "start-token",
+        "if set, starting or cancelling jobs requires this token");
+    opt_group{custom_options_, "global"}.add(
+        workers, "workers", "jobs that may run at once; the rest queue");
+    opt_group{custom_options_, "commands"}.add(
+        kill_grace, "kill-grace",
+        "time between SIGTERM and SIGKILL for a stopped command");
     opt_group{custom_options_, "demo"}.add(
         demo_interval, "interval", "time between the demo job's messages");
-    opt_group{custom_options_, "jobs"}.add(
-        retention, "retention", "how long finished jobs stay viewable");
+    opt_group{custom_options_, "jobs"}
+        .add(retention, "retention", "how long finished jobs stay viewable")
+        .add(idle_timeout, "idle-timeout",
+             "an external job fails after this long without its publisher");
   }
 
   http_settings http() const {
@@ -71,23 +91,41 @@ public:
     result.max_header_bytes = max_header_bytes;
     result.max_body_bytes = max_body_bytes;
     result.subscriber_buffer = subscriber_buffer;
+    result.max_event_bytes = max_event_bytes;
+    result.start_token = start_token;
     return result;
   }
 
-  registry_settings jobs() const {
+  /// The job kinds: the built-in ones and the operator's commands.
+  registry_settings jobs(const std::vector<command_spec>& commands) const {
     registry_settings result;
     result.kinds.emplace("demo", demo_job(demo_interval));
+    result.kinds.emplace("external", external_job());
+    result.kinds.emplace("noop", noop_job());
+    command_options options;
+    options.kill_grace = kill_grace;
+    options.max_line = max_event_bytes;
+    for (auto& cmd : commands)
+      result.kinds.emplace(cmd.name, command_job(cmd, options));
     result.retention = retention;
+    result.workers = workers;
+    result.jobs.idle_timeout = idle_timeout;
     return result;
   }
 };
 
-int run(caf::actor_system& system, const config& cfg) {
-  auto reg = system.spawn(registry, cfg.jobs());
+int run(caf::actor_system& system, const config& cfg,
+        const std::vector<command_spec>& commands) {
+  auto reg = system.spawn(registry, cfg.jobs(commands));
   int rc = 0;
   {
     gateway actors{system, caf::actor_cast<caf::actor>(reg)};
-    server front{actors, cfg.http()};
+    auto http = cfg.http();
+    // The home page offers what a person would start: demo and commands.
+    http.job_kinds = {"demo"};
+    for (auto& cmd : commands)
+      http.job_kinds.push_back(cmd.name);
+    server front{actors, http};
     try {
       auto port = front.listen();
       front.start();
@@ -110,6 +148,19 @@ int run(caf::actor_system& system, const config& cfg) {
 
 } // namespace jobcast
 
+namespace {
+
+/// Streams hold a socket each: allow as many open files as the hard limit.
+void raise_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+} // namespace
+
 // CAF_MAIN's caf_main returns void; we need an exit code, so we spell out the
 // few lines it generates.
 int main(int argc, char** argv) {
@@ -126,6 +177,13 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
+  std::string error;
+  auto commands = jobcast::read_commands(caf::content(cfg), error);
+  if (!commands) {
+    std::cerr << "jobcast: " << error << std::endl;
+    return 2;
+  }
+  raise_file_limit();
   caf::actor_system system{cfg};
-  return jobcast::run(system, cfg);
+  return jobcast::run(system, cfg, *commands);
 }

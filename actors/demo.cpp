@@ -30,10 +30,9 @@ caf::behavior demo_worker(caf::stateful_actor<demo_state>* self, job_actor job,
       [=](tick_atom) {
         auto i = self->state.next++;
         auto progress = static_cast<double>(i + 1) / steps.size();
-        self->request(job, caf::infinite, publish_atom::value,
-                      std::string{steps[i]}, progress)
-            .then([](std::uint64_t) {},
-                  [=](caf::error& err) { self->quit(err); });
+        event_batch batch{event_input{steps[i], progress, false}};
+        self->request(job, caf::infinite, publish_atom::value, std::move(batch))
+            .then([](seq_list&) {}, [=](caf::error& err) { self->quit(err); });
         if (self->state.next < steps.size()) {
           self->delayed_send(self, interval, tick_atom::value);
           return;

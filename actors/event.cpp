@@ -27,7 +27,15 @@ bool from_string(std::string_view name, job_state& state) {
 }
 
 std::string_view to_string(event_type type) {
-  return type == event_type::end ? "end" : "progress";
+  switch (type) {
+  case event_type::progress:
+    return "progress";
+  case event_type::status:
+    return "status";
+  case event_type::end:
+    break;
+  }
+  return "end";
 }
 
 std::int64_t now_ms() {
@@ -37,12 +45,14 @@ std::int64_t now_ms() {
 }
 
 event::event(std::uint64_t seq, event_type type, std::string text,
-             double progress, job_state state, std::int64_t time_ms)
+             double progress, job_state state, bool from_stderr,
+             std::int64_t time_ms)
     : seq_(seq)
     , type_(type)
     , text_(std::move(text))
     , progress_(progress)
     , state_(state)
+    , from_stderr_(from_stderr)
     , time_ms_(time_ms) {}
 
 } // namespace jobcast

@@ -35,6 +35,7 @@ inline bool is_final(job_state state) {
 
 enum class event_type : std::uint8_t {
   progress, ///< A message of a running job.
+  status,   ///< A change of state before the work: queued (K ahead), started.
   end,      ///< The last event of every job; `state` says how it ended.
 };
 
@@ -56,7 +57,7 @@ public:
 
   event(std::uint64_t seq, event_type type, std::string text,
         double progress = no_progress, job_state state = job_state::running,
-        std::int64_t time_ms = now_ms());
+        bool from_stderr = false, std::int64_t time_ms = now_ms());
 
   event(const event&) = delete;
   event& operator=(const event&) = delete;
@@ -69,6 +70,8 @@ public:
   /// The job's state after this event: `running`, or the final state.
   job_state state() const { return state_; }
   std::int64_t time_ms() const { return time_ms_; }
+  /// Whether a command wrote this line to its standard error.
+  bool from_stderr() const { return from_stderr_; }
 
   /// Returns this event in the wire format `t`, calling `encode(*this)` only
   /// the first time any connection asks for it. Thread-safe.
@@ -90,6 +93,7 @@ private:
   std::string text_;
   double progress_;
   job_state state_;
+  bool from_stderr_;
   std::int64_t time_ms_;
   mutable std::array<cache_slot, static_cast<std::size_t>(transport::count_)>
       cache_;

@@ -24,29 +24,33 @@ void remove_subscriber(job_pointer self, const caf::actor_addr& who) {
   st.subscribers.pop_back();
 }
 
-/// Records `ev` and sends it to every subscriber: one shared, immutable event
-/// for all of them.
-std::uint64_t broadcast(job_pointer self, event_ptr ev) {
+/// Records an event and sends it to every subscriber: one shared, immutable
+/// event for all of them.
+std::uint64_t broadcast(job_pointer self, event_type type, std::string text,
+                        double progress = event::no_progress,
+                        bool from_stderr = false) {
   auto& st = self->state;
+  auto seq = st.history.size() + 1;
+  auto state = st.info.state; // Already the final one for the end event.
+  auto ev = std::make_shared<const event>(seq, type, std::move(text), progress,
+                                          state, from_stderr);
   st.history.push_back(ev);
-  st.info.events = ev->seq();
+  st.info.events = seq;
   if (ev->has_progress())
     st.info.progress = ev->progress();
   global_metrics().events_published++;
   for (auto& sub : st.subscribers)
     self->send(sub, ev);
-  return ev->seq();
+  return seq;
 }
 
 std::uint64_t end_job(job_pointer self, const registry_actor& registry,
                       job_state final_state, std::string text) {
   auto& st = self->state;
-  auto seq = st.history.size() + 1;
-  auto ev = std::make_shared<const event>(seq, event_type::end, std::move(text),
-                                          event::no_progress, final_state);
-  broadcast(self, std::move(ev));
   st.info.state = final_state;
   st.info.finished_ms = now_ms();
+  st.info.queue_position = 0;
+  auto seq = broadcast(self, event_type::end, std::move(text));
   // Subscribers quit after the end event; no need to hear about it.
   for (auto& sub : st.subscribers)
     self->demonitor(sub.address());
@@ -54,6 +58,8 @@ std::uint64_t end_job(job_pointer self, const registry_actor& registry,
   st.index.clear();
   if (st.worker) {
     self->demonitor(st.worker.address());
+    // A worker that has not finished by itself (cancel) is stopped.
+    self->send_exit(st.worker, caf::exit_reason::user_shutdown);
     st.worker = nullptr;
   }
   JOBCAST_LOG_INFO("job " << st.info.id
@@ -63,21 +69,72 @@ std::uint64_t end_job(job_pointer self, const registry_actor& registry,
   return seq;
 }
 
+caf::result<seq_list> publish(job_pointer self, event_batch& batch) {
+  auto& st = self->state;
+  if (is_final(st.info.state))
+    return make_error(errc::job_finished);
+  if (st.info.state != job_state::running)
+    return make_error(errc::not_running);
+  st.last_activity_ms = now_ms();
+  seq_list seqs;
+  seqs.reserve(batch.size());
+  for (auto& in : batch)
+    seqs.push_back(broadcast(self, event_type::progress, std::move(in.text),
+                             in.progress, in.from_stderr));
+  JOBCAST_LOG_DEBUG("job " << st.info.id << ": publish events up to "
+                           << st.history.size() << " to "
+                           << st.subscribers.size() << " subscribers");
+  return seqs;
+}
+
+void schedule_idle_check(job_pointer self, caf::timespan after) {
+  self->delayed_send(self, after, idle_atom::value);
+}
+
+void start(job_pointer self) {
+  auto& st = self->state;
+  if (st.info.state != job_state::queued)
+    return;
+  auto was_queued = !st.history.empty();
+  st.info.state = job_state::running;
+  st.info.started_ms = now_ms();
+  st.info.queue_position = 0;
+  st.last_activity_ms = st.info.started_ms;
+  JOBCAST_LOG_INFO("job " << st.info.id << " started");
+  if (was_queued)
+    broadcast(self, event_type::status, "started");
+  if (!st.token_hash.empty())
+    schedule_idle_check(self, st.options.idle_timeout);
+  if (st.launch)
+    st.worker = st.launch(self, caf::actor_cast<job_actor>(self));
+  if (st.worker)
+    self->monitor(st.worker);
+}
+
 } // namespace
 
+bool constant_time_equal(const std::string& x, const std::string& y) {
+  if (x.size() != y.size())
+    return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    diff |= static_cast<unsigned char>(x[i] ^ y[i]);
+  return diff == 0;
+}
+
 job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
-                             registry_actor registry, worker_launcher launch) {
-  auto& info = self->state.info;
-  info.id = id;
-  info.kind = std::move(spec.kind);
-  info.title = std::move(spec.title);
-  info.created_ms = now_ms();
-  info.state = job_state::running;
-  info.started_ms = info.created_ms;
-  JOBCAST_LOG_INFO("job " << id << " spawned: kind " << info.kind);
-  self->state.worker = launch(self, caf::actor_cast<job_actor>(self));
-  if (self->state.worker)
-    self->monitor(self->state.worker);
+                             registry_actor registry, worker_launcher launch,
+                             job_options options) {
+  auto& st = self->state;
+  st.info.id = id;
+  st.info.kind = std::move(spec.kind);
+  st.info.title = std::move(spec.title);
+  st.info.created_ms = now_ms();
+  st.info.state = job_state::queued;
+  st.token_hash = std::move(spec.token_hash);
+  st.launch = std::move(launch);
+  st.options = options;
+  JOBCAST_LOG_INFO("job " << id << " spawned: kind " << st.info.kind);
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& st = self->state;
     if (st.worker && msg.source == st.worker.address()) {
@@ -99,6 +156,10 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
       self->send_exit(self->state.worker, msg.reason);
     self->quit(msg.reason);
   });
+  auto authorized = [=](const std::string& hash) {
+    auto& st = self->state;
+    return !st.token_hash.empty() && constant_time_equal(hash, st.token_hash);
+  };
   return {
       [=](subscribe_atom, subscriber_actor sub, std::uint64_t after) {
         auto& st = self->state;
@@ -117,18 +178,12 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
             static_cast<std::uint32_t>(st.subscribers.size());
         return result;
       },
-      [=](publish_atom, std::string& text,
-          double progress) -> caf::result<std::uint64_t> {
-        auto& st = self->state;
-        if (is_final(st.info.state))
-          return make_error(errc::job_finished);
-        auto seq = st.history.size() + 1;
-        JOBCAST_LOG_DEBUG("job " << st.info.id << ": publish event " << seq
-                                 << " to " << st.subscribers.size()
-                                 << " subscribers");
-        return broadcast(
-            self, std::make_shared<const event>(seq, event_type::progress,
-                                                std::move(text), progress));
+      [=](publish_atom, event_batch& batch) { return publish(self, batch); },
+      [=](publish_atom, const std::string& hash,
+          event_batch& batch) -> caf::result<seq_list> {
+        if (!authorized(hash))
+          return make_error(errc::forbidden);
+        return publish(self, batch);
       },
       [=](finish_atom, job_state final_state,
           std::string& text) -> caf::result<std::uint64_t> {
@@ -136,14 +191,20 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
           return make_error(errc::job_finished);
         return end_job(self, registry, final_state, std::move(text));
       },
+      [=](finish_atom, const std::string& hash, job_state final_state,
+          std::string& text) -> caf::result<job_info> {
+        if (!authorized(hash))
+          return make_error(errc::forbidden);
+        if (is_final(self->state.info.state) || !is_final(final_state))
+          return make_error(errc::job_finished);
+        end_job(self, registry, final_state, std::move(text));
+        return self->state.info;
+      },
       [=](cancel_atom) -> caf::result<job_info> {
         auto& st = self->state;
         if (is_final(st.info.state))
           return make_error(errc::job_finished);
-        auto worker = st.worker;
         end_job(self, registry, job_state::cancelled, "cancelled");
-        if (worker)
-          self->send_exit(worker, caf::exit_reason::user_shutdown);
         return st.info;
       },
       [=](info_atom) {
@@ -151,6 +212,27 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
         result.subscribers =
             static_cast<std::uint32_t>(self->state.subscribers.size());
         return result;
+      },
+      [=](start_atom) { start(self); },
+      [=](queued_atom, std::uint32_t ahead) {
+        auto& st = self->state;
+        if (st.info.state != job_state::queued ||
+            (!st.history.empty() && st.info.queue_position == ahead))
+          return;
+        st.info.queue_position = ahead;
+        broadcast(self, event_type::status,
+                  "queued, " + std::to_string(ahead) + " ahead");
+      },
+      [=](idle_atom) {
+        auto& st = self->state;
+        if (st.info.state != job_state::running)
+          return;
+        auto idle = std::chrono::milliseconds{now_ms() - st.last_activity_ms};
+        if (idle >= st.options.idle_timeout) {
+          end_job(self, registry, job_state::failed, "publisher went away");
+          return;
+        }
+        schedule_idle_check(self, st.options.idle_timeout - idle);
       },
   };
 }

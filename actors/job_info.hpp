@@ -13,6 +13,16 @@ namespace jobcast {
 struct job_spec {
   std::string kind = "demo";
   std::string title;
+  /// For jobs published from outside: the hash of their publish token. The
+  /// token itself is never stored.
+  std::string token_hash;
+};
+
+/// One event as a publisher hands it in.
+struct event_input {
+  std::string text;
+  double progress = -1.0; ///< 0..1, or negative for none.
+  bool from_stderr = false;
 };
 
 /// A snapshot of one job, as its job actor sees it.
@@ -27,6 +37,7 @@ struct job_info {
   std::uint64_t events = 0;     ///< Events published so far, end included.
   double progress = event::no_progress;
   std::uint32_t subscribers = 0;
+  std::uint32_t queue_position = 0; ///< Jobs ahead of it while queued.
 };
 
 /// jobcast's error codes; in CAF errors, the category "jobcast".
@@ -35,6 +46,8 @@ enum class errc : std::uint8_t {
   unknown_job = 1, ///< No job with that id (never created, or expired).
   unknown_kind,    ///< No job kind of that name.
   job_finished,    ///< The job has already ended.
+  forbidden,       ///< Wrong or missing publish token.
+  not_running,     ///< The job is still queued.
 };
 
 /// Why a stream ends other than through the job's own end event.

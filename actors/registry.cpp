@@ -4,6 +4,7 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 
+#include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
 #include <memory>
@@ -43,19 +44,71 @@ caf::result<std::vector<job_info>> list_jobs(registry_pointer self) {
   return acc->promise;
 }
 
+/// Tells every queued job how many jobs are ahead of it.
+void announce_queue(registry_pointer self) {
+  auto& st = self->state;
+  std::uint32_t ahead = 0;
+  for (auto id : st.queue)
+    self->send(st.jobs[id], queued_atom::value, ahead++);
+}
+
+/// Lets queued jobs run while worker slots are free.
+void admit(registry_pointer self) {
+  auto& st = self->state;
+  auto moved = false;
+  while (st.running.size() < st.settings.workers && !st.queue.empty()) {
+    auto id = st.queue.front();
+    st.queue.pop_front();
+    st.running.insert(id);
+    self->send(st.jobs[id], start_atom::value);
+    moved = true;
+  }
+  if (moved)
+    announce_queue(self);
+}
+
+/// Frees whatever job `id` held: its worker slot or its place in the queue.
+void release(registry_pointer self, job_id id) {
+  auto& st = self->state;
+  if (st.running.erase(id) > 0) {
+    admit(self);
+    return;
+  }
+  auto i = std::find(st.queue.begin(), st.queue.end(), id);
+  if (i != st.queue.end()) {
+    st.queue.erase(i);
+    announce_queue(self);
+  }
+}
+
+/// Forwards a request for job `id` to its job actor, or fails.
+template <class T, class... Ts>
+caf::result<T> delegate_to_job(registry_pointer self, job_id id, Ts&&... xs) {
+  auto& jobs = self->state.jobs;
+  auto i = jobs.find(id);
+  if (i == jobs.end())
+    return make_error(errc::unknown_job);
+  return self->delegate(i->second, std::forward<Ts>(xs)...);
+}
+
 } // namespace
 
 registry_actor::behavior_type registry(registry_pointer self,
                                        registry_settings settings) {
   self->state.settings = std::move(settings);
-  JOBCAST_LOG_INFO("registry spawned");
+  if (self->state.settings.workers == 0)
+    self->state.settings.workers = 1;
+  JOBCAST_LOG_INFO("registry spawned with " << self->state.settings.workers
+                                            << " worker slots");
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& jobs = self->state.jobs;
     for (auto i = jobs.begin(); i != jobs.end(); ++i) {
       if (i->second.address() == msg.source) {
+        auto id = i->first;
         JOBCAST_LOG_INFO("registry: job "
-                         << i->first << " down: " << to_string(msg.reason));
+                         << id << " down: " << to_string(msg.reason));
         jobs.erase(i);
+        release(self, id);
         return;
       }
     }
@@ -74,13 +127,18 @@ registry_actor::behavior_type registry(registry_pointer self,
         if (kind == st.settings.kinds.end())
           return make_error(errc::unknown_kind);
         auto id = st.next_id++;
-        auto handle =
-            self->spawn(job, id, std::move(spec),
-                        caf::actor_cast<registry_actor>(self), kind->second);
+        auto handle = self->spawn(job, id, std::move(spec),
+                                  caf::actor_cast<registry_actor>(self),
+                                  kind->second, st.settings.jobs);
         self->monitor(handle);
         st.jobs.emplace(id, handle);
+        st.queue.push_back(id);
         global_metrics().jobs_started++;
         JOBCAST_LOG_INFO("registry: job " << id << " is actor " << handle.id());
+        admit(self);
+        if (!st.running.count(id))
+          announce_queue(self);
+        // The job handles start/queued before this: its answer is current.
         return self->delegate(handle, info_atom::value);
       },
       [=](lookup_atom, job_id id) -> caf::result<job_actor> {
@@ -91,22 +149,25 @@ registry_actor::behavior_type registry(registry_pointer self,
         return i->second;
       },
       [=](list_atom) { return list_jobs(self); },
-      [=](info_atom, job_id id) -> caf::result<job_info> {
-        auto& jobs = self->state.jobs;
-        auto i = jobs.find(id);
-        if (i == jobs.end())
-          return make_error(errc::unknown_job);
-        return self->delegate(i->second, info_atom::value);
+      [=](info_atom, job_id id) {
+        return delegate_to_job<job_info>(self, id, info_atom::value);
       },
-      [=](cancel_atom, job_id id) -> caf::result<job_info> {
-        auto& jobs = self->state.jobs;
-        auto i = jobs.find(id);
-        if (i == jobs.end())
-          return make_error(errc::unknown_job);
+      [=](cancel_atom, job_id id) {
         JOBCAST_LOG_INFO("registry: cancel job " << id);
-        return self->delegate(i->second, cancel_atom::value);
+        return delegate_to_job<job_info>(self, id, cancel_atom::value);
+      },
+      [=](publish_atom, job_id id, std::string& hash, event_batch& batch) {
+        return delegate_to_job<seq_list>(self, id, publish_atom::value,
+                                         std::move(hash), std::move(batch));
+      },
+      [=](finish_atom, job_id id, std::string& hash, job_state state,
+          std::string& text) {
+        return delegate_to_job<job_info>(self, id, finish_atom::value,
+                                         std::move(hash), state,
+                                         std::move(text));
       },
       [=](finished_atom, job_id id, job_state) {
+        release(self, id);
         self->delayed_send(self, self->state.settings.retention,
                            expire_atom::value, id);
       },

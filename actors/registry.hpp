@@ -1,11 +1,14 @@
 #pragma once
 
+#include "actors/job.hpp"
 #include "actors/vocabulary.hpp"
 #include "actors/worker.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <deque>
 #include <map>
+#include <set>
 
 namespace jobcast {
 
@@ -15,6 +18,10 @@ struct registry_settings {
   job_kinds kinds;
   /// How long a finished job stays visible.
   caf::timespan retention = std::chrono::minutes{10};
+  /// How many jobs may run at once; the rest wait in FIFO order.
+  std::size_t workers = 2;
+  /// Passed to every job actor.
+  job_options jobs;
 };
 
 /// The registry's state: the id counter and every job it knows.
@@ -23,6 +30,10 @@ struct registry_data {
   job_id next_id = 1;
   /// Running and retained jobs; ordered so that listings come newest first.
   std::map<job_id, job_actor> jobs;
+  /// Jobs holding a worker slot.
+  std::set<job_id> running;
+  /// Jobs waiting for a slot, oldest first.
+  std::deque<job_id> queue;
   static inline const char* name = "registry";
 };
 

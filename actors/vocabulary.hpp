@@ -20,31 +20,30 @@
 
 namespace jobcast {
 
-// -- atoms
-// ---------------------------------------------------------------------
+// -- atoms --------------------------------------------------------------------
 
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 using finished_atom = caf::atom_constant<caf::atom("finished")>;
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using info_atom = caf::atom_constant<caf::atom("info")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using queued_atom = caf::atom_constant<caf::atom("queued")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
-// -- errors
-// --------------------------------------------------------------------
+// -- errors -------------------------------------------------------------------
 
 caf::error make_error(errc code);
 
 /// Returns the jobcast code in `err`, or 0 if it is not one of ours.
 std::uint8_t jobcast_code(const caf::error& err);
 
-// -- message types
-// -------------------------------------------------------------
+// -- message types ------------------------------------------------------------
 
 /// What a job answers a subscriber: its state and the events it asked for.
 struct subscription {
@@ -52,8 +51,13 @@ struct subscription {
   std::vector<event_ptr> backlog;
 };
 
-// -- typed actor interfaces
-// ----------------------------------------------------
+/// Events to publish, in order.
+using event_batch = std::vector<event_input>;
+
+/// Sequence numbers given to published events.
+using seq_list = std::vector<std::uint64_t>;
+
+// -- typed actor interfaces ---------------------------------------------------
 
 /// Spawned per streaming connection; forwards its job's events to an
 /// `event_sink`.
@@ -66,19 +70,31 @@ using job_actor = caf::typed_actor<
     // Adds a subscriber; replies with every event after the given sequence.
     caf::replies_to<subscribe_atom, subscriber_actor,
                     std::uint64_t>::with<subscription>,
-    // Publishes a progress event (text, progress or -1); replies its sequence.
-    caf::replies_to<publish_atom, std::string, double>::with<std::uint64_t>,
-    // Ends the job in the given final state; replies the end event's sequence.
+    // Publishes events from the job's own worker; replies their sequences.
+    caf::replies_to<publish_atom, event_batch>::with<seq_list>,
+    // Publishes events from outside, given the publish token's hash.
+    caf::replies_to<publish_atom, std::string, event_batch>::with<seq_list>,
+    // Ends the job from its own worker; replies the end event's sequence.
     caf::replies_to<finish_atom, job_state, std::string>::with<std::uint64_t>,
+    // Ends the job from outside, given the publish token's hash.
+    caf::replies_to<finish_atom, std::string, job_state,
+                    std::string>::with<job_info>,
     // Cancels a queued or running job; replies its info after the end event.
     caf::replies_to<cancel_atom>::with<job_info>,
     // Replies a snapshot of the job.
-    caf::replies_to<info_atom>::with<job_info>>;
+    caf::replies_to<info_atom>::with<job_info>,
+    // The registry lets a queued job run.
+    caf::reacts_to<start_atom>,
+    // The registry tells a queued job how many jobs are ahead of it.
+    caf::reacts_to<queued_atom, std::uint32_t>,
+    // Checks whether an external job's publisher went silent.
+    caf::reacts_to<idle_atom>>;
 
-/// Hands out job ids, spawns and tracks job actors, keeps finished jobs for
-/// the retention period.
+/// Hands out job ids, spawns and tracks job actors, runs at most `workers`
+/// of them at once (the rest wait in FIFO order), keeps finished jobs for the
+/// retention period.
 using registry_actor = caf::typed_actor<
-    // Starts a job of the given spec; replies its info.
+    // Starts (or queues) a job of the given spec; replies its info.
     caf::replies_to<start_atom, job_spec>::with<job_info>,
     // Replies the job actor for an id, or errc::unknown_job.
     caf::replies_to<lookup_atom, job_id>::with<job_actor>,
@@ -88,7 +104,13 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<info_atom, job_id>::with<job_info>,
     // Cancels one job (delegated); errc::job_finished if it already ended.
     caf::replies_to<cancel_atom, job_id>::with<job_info>,
-    // A job reports that it ended; starts its retention period.
+    // Publishes to one job from outside (delegated), given the token's hash.
+    caf::replies_to<publish_atom, job_id, std::string,
+                    event_batch>::with<seq_list>,
+    // Ends one job from outside (delegated), given the token's hash.
+    caf::replies_to<finish_atom, job_id, std::string, job_state,
+                    std::string>::with<job_info>,
+    // A job reports that it ended; frees its worker slot, starts retention.
     caf::reacts_to<finished_atom, job_id, job_state>,
     // A retention period is over; forgets the job.
     caf::reacts_to<expire_atom, job_id>>;
@@ -97,14 +119,21 @@ using registry_actor = caf::typed_actor<
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
+  // The token hash stays out of logs.
   return f(caf::meta::type_name("job_spec"), x.kind, x.title);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_input& x) {
+  return f(caf::meta::type_name("event_input"), x.text, x.progress,
+           x.from_stderr);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_info& x) {
   return f(caf::meta::type_name("job_info"), x.id, x.kind, x.title, x.state,
            x.created_ms, x.started_ms, x.finished_ms, x.events, x.progress,
-           x.subscribers);
+           x.subscribers, x.queue_position);
 }
 
 } // namespace jobcast

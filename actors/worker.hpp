@@ -23,4 +23,11 @@ using worker_launcher =
 /// The job kinds a registry can start, by name.
 using job_kinds = std::map<std::string, worker_launcher>;
 
+/// Jobs fed from outside through the publisher API: no worker at all.
+worker_launcher external_job();
+
+/// A job that succeeds at once, with no events: for measuring job start
+/// rates.
+worker_launcher noop_job();
+
 } // namespace jobcast

@@ -1,5 +1,6 @@
 #include "http/api.hpp"
 
+#include "actors/process.hpp"
 #include "http/json.hpp"
 #include "http/router.hpp"
 
@@ -58,6 +59,153 @@ std::variant<job_spec, bad_input> parse_job_spec(std::string_view body) {
   if (spec.title.size() > 200)
     return bad_input{"malformed request", "\"title\" is over 200 bytes"};
   return spec;
+}
+
+namespace {
+
+std::optional<bad_input> check_text(std::string_view text,
+                                    std::size_t max_event_bytes) {
+  if (text.size() > max_event_bytes)
+    return bad_input{"event too large",
+                     "an event's text is limited to " +
+                         std::to_string(max_event_bytes) + " bytes",
+                     413};
+  if (!is_valid_utf8(text))
+    return bad_input{"invalid text", "text must be valid UTF-8"};
+  return std::nullopt;
+}
+
+std::variant<event_input, bad_input> event_from(const json::value& value,
+                                                std::size_t max_event_bytes) {
+  if (!value.is_object())
+    return bad_input{"malformed event", "each event is a JSON object"};
+  event_input in;
+  bool has_text = false;
+  for (auto& [key, field] : value.as_object()) {
+    if (key == "text") {
+      if (!field.is_string())
+        return bad_input{"malformed event", "\"text\" must be a string"};
+      in.text = std::string{field.as_string()};
+      has_text = true;
+    } else if (key == "progress") {
+      if (field.is_null())
+        continue;
+      if (!field.is_number())
+        return bad_input{"malformed event", "\"progress\" must be a number"};
+      auto p = field.to_number<double>();
+      if (!(p >= 0.0 && p <= 1.0))
+        return bad_input{"malformed event", "\"progress\" must be 0 to 1"};
+      in.progress = p;
+    } else {
+      return bad_input{"malformed event",
+                       "unknown field \"" + std::string{key} + "\""};
+    }
+  }
+  if (!has_text)
+    return bad_input{"malformed event", "\"text\" is missing"};
+  if (auto err = check_text(in.text, max_event_bytes))
+    return *err;
+  return in;
+}
+
+} // namespace
+
+std::variant<std::vector<event_input>, bad_input>
+parse_events(std::string_view body, std::string_view content_type,
+             std::size_t max_event_bytes) {
+  std::vector<event_input> result;
+  auto semi = content_type.find(';');
+  auto type = trim(content_type.substr(0, semi));
+  if (type == "text/plain") {
+    while (!body.empty()) {
+      auto nl = body.find('\n');
+      auto line = body.substr(0, nl);
+      body = nl == std::string_view::npos ? std::string_view{}
+                                          : body.substr(nl + 1);
+      if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+      if (auto err = check_text(line, max_event_bytes))
+        return *err;
+      result.push_back({std::string{line}, -1.0, false});
+    }
+    if (result.empty())
+      return bad_input{"no events", "the body has no lines"};
+    return result;
+  }
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  if (ec)
+    return bad_input{"malformed JSON", ec.message()};
+  if (value.is_array()) {
+    auto& items = value.as_array();
+    if (items.empty())
+      return bad_input{"no events", "the array is empty"};
+    for (auto& item : items) {
+      auto ev = event_from(item, max_event_bytes);
+      if (auto* err = std::get_if<bad_input>(&ev))
+        return *err;
+      result.push_back(std::get<event_input>(std::move(ev)));
+    }
+    return result;
+  }
+  auto ev = event_from(value, max_event_bytes);
+  if (auto* err = std::get_if<bad_input>(&ev))
+    return *err;
+  result.push_back(std::get<event_input>(std::move(ev)));
+  return result;
+}
+
+std::variant<finish_request, bad_input>
+parse_finish(std::string_view body, std::size_t max_event_bytes) {
+  finish_request result;
+  if (body.empty())
+    return result;
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  if (ec)
+    return bad_input{"malformed JSON", ec.message()};
+  if (!value.is_object())
+    return bad_input{"malformed request", "expected a JSON object"};
+  for (auto& [key, field] : value.as_object()) {
+    if (key == "state") {
+      if (!field.is_string())
+        return bad_input{"malformed request", "\"state\" must be a string"};
+      auto state = std::string_view{field.as_string()};
+      if (state == "succeeded")
+        result.state = job_state::succeeded;
+      else if (state == "failed")
+        result.state = job_state::failed;
+      else
+        return bad_input{"malformed request",
+                         "\"state\" is \"succeeded\" or \"failed\""};
+    } else if (key == "text") {
+      if (!field.is_string())
+        return bad_input{"malformed request", "\"text\" must be a string"};
+      result.text = std::string{field.as_string()};
+      if (auto err = check_text(result.text, max_event_bytes))
+        return *err;
+    } else {
+      return bad_input{"malformed request",
+                       "unknown field \"" + std::string{key} + "\""};
+    }
+  }
+  return result;
+}
+
+std::string bearer_token(std::string_view authorization) {
+  constexpr std::string_view scheme = "Bearer ";
+  if (authorization.size() <= scheme.size())
+    return {};
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(scheme[i])))
+      return {};
+  return trim(authorization.substr(scheme.size()));
+}
+
+std::optional<std::string> form_field(std::string_view body,
+                                      std::string_view name) {
+  return query_param(body, name);
 }
 
 std::variant<job_query, bad_input> parse_job_query(std::string_view query) {

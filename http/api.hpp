@@ -13,14 +13,39 @@
 
 namespace jobcast {
 
-/// A client error: the JSON `error` and `detail`.
+/// A client error: the JSON `error` and `detail`, and the status (400, or
+/// 413 for sizes).
 struct bad_input {
   std::string error;
   std::string detail;
+  unsigned status = 400;
 };
 
 /// Parses the body of `POST /api/jobs`: `{"kind": "...", "title": "..."}`.
 std::variant<job_spec, bad_input> parse_job_spec(std::string_view body);
+
+/// Parses published events: a JSON object `{"text": "...", "progress":
+/// 0.42}`, a JSON array of them, or (for a `text/plain` content type) one
+/// event per line. Texts must be valid UTF-8 of at most `max_event_bytes`.
+std::variant<std::vector<event_input>, bad_input>
+parse_events(std::string_view body, std::string_view content_type,
+             std::size_t max_event_bytes);
+
+/// What ends an external job: `{"state": "succeeded"|"failed", "text": ..}`.
+struct finish_request {
+  job_state state = job_state::succeeded;
+  std::string text;
+};
+
+std::variant<finish_request, bad_input>
+parse_finish(std::string_view body, std::size_t max_event_bytes);
+
+/// The token of an `Authorization: Bearer <token>` header, or empty.
+std::string bearer_token(std::string_view authorization);
+
+/// A field of an `application/x-www-form-urlencoded` body.
+std::optional<std::string> form_field(std::string_view body,
+                                      std::string_view name);
 
 /// `?state=&limit=&offset=` of `GET /api/jobs`.
 struct job_query {

@@ -30,7 +30,7 @@ const std::string& chunked_text_format::encode(const event& ev) const {
     // A successful end adds nothing: the seed's log is exactly its lines.
     if (x.text().empty())
       return std::string{};
-    return frame_chunk(x.text() + "\n");
+    return frame_chunk((x.from_stderr() ? "stderr: " : "") + x.text() + "\n");
   });
 }
 

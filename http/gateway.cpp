@@ -136,6 +136,19 @@ void gateway::cancel_job(job_id id, executor ex, callback<job_info> done) {
   impl_->ask<job_info>(std::move(ex), std::move(done), cancel_atom::value, id);
 }
 
+void gateway::publish(job_id id, std::string token_hash,
+                      std::vector<event_input> events, executor ex,
+                      callback<std::vector<std::uint64_t>> done) {
+  impl_->ask<seq_list>(std::move(ex), std::move(done), publish_atom::value, id,
+                       std::move(token_hash), std::move(events));
+}
+
+void gateway::finish(job_id id, std::string token_hash, job_state state,
+                     std::string text, executor ex, callback<job_info> done) {
+  impl_->ask<job_info>(std::move(ex), std::move(done), finish_atom::value, id,
+                       std::move(token_hash), state, std::move(text));
+}
+
 subscription_handle gateway::subscribe(job_id id, std::uint64_t after,
                                        executor ex,
                                        std::weak_ptr<event_sink> target) {

@@ -72,6 +72,16 @@ public:
   /// Cancels a job; `done` runs on `ex` with its info after the end event.
   void cancel_job(job_id id, executor ex, callback<job_info> done);
 
+  /// Publishes events to an external job, authenticated by the hash of its
+  /// token; `done` runs on `ex` with their sequence numbers.
+  void publish(job_id id, std::string token_hash,
+               std::vector<event_input> events, executor ex,
+               callback<std::vector<std::uint64_t>> done);
+
+  /// Ends an external job, authenticated like `publish`.
+  void finish(job_id id, std::string token_hash, job_state state,
+              std::string text, executor ex, callback<job_info> done);
+
   /// Spawns a subscriber actor for job `id` from event `after + 1` on. Its
   /// calls reach `target` on `ex`, in order, for as long as `target` lives.
   subscription_handle subscribe(job_id id, std::uint64_t after, executor ex,

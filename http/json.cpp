@@ -77,11 +77,13 @@ std::string event_json(const event& ev) {
       .field("text", ev.text());
   if (ev.has_progress())
     w.fraction("progress", ev.progress());
+  if (ev.from_stderr())
+    w.field("stream", "stderr");
   w.field("state", to_string(ev.state()));
   return std::move(w).str();
 }
 
-std::string job_json(const job_info& info) {
+std::string job_json(const job_info& info, std::string_view token) {
   object_writer w;
   w.field("id", info.id)
       .field("kind", info.kind)
@@ -96,6 +98,23 @@ std::string job_json(const job_info& info) {
       .time_or_null("finished", info.finished_ms)
       .field("events", info.events)
       .field("subscribers", std::uint64_t{info.subscribers});
+  if (info.state == job_state::queued)
+    w.field("queue_position", std::uint64_t{info.queue_position});
+  if (!token.empty())
+    w.field("token", token);
+  return std::move(w).str();
+}
+
+std::string seqs_json(const std::vector<std::uint64_t>& seqs) {
+  std::string list = "[";
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (i > 0)
+      list += ',';
+    list += std::to_string(seqs[i]);
+  }
+  list += ']';
+  object_writer w;
+  w.raw("seqs", list);
   return std::move(w).str();
 }
 

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jobcast {
 
@@ -19,7 +20,12 @@ std::string event_json(const event& ev);
 
 /// A job: `{"id","kind","title","state","progress","created","started",
 /// "finished","events","subscribers"}`.
-std::string job_json(const job_info& info);
+/// With `token` non-empty, the reply to creating an external job, which
+/// shows its publish token this once.
+std::string job_json(const job_info& info, std::string_view token = {});
+
+/// `{"seqs": [...]}`: the sequence numbers given to published events.
+std::string seqs_json(const std::vector<std::uint64_t>& seqs);
 
 /// An error body: `{"error": ..., "detail": ...}`.
 std::string error_json(std::string_view error, std::string_view detail);

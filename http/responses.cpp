@@ -74,8 +74,13 @@ message_generator json_response(const request_facts& req, status code,
 }
 
 message_generator json_error(const request_facts& req, status code,
-                             std::string_view error, std::string_view detail) {
-  return json_response(req, code, error_json(error, detail));
+                             std::string_view error, std::string_view detail,
+                             std::string_view www_authenticate) {
+  auto res =
+      base(req, code, "application/json", error_json(error, detail) + "\n");
+  if (!www_authenticate.empty())
+    res.set(http::field::www_authenticate, www_authenticate);
+  return res;
 }
 
 message_generator method_not_allowed(const request_facts& req,

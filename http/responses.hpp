@@ -40,7 +40,8 @@ message_generator json_response(const request_facts& req, status code,
 
 /// A JSON error: `{"error": error, "detail": detail}`.
 message_generator json_error(const request_facts& req, status code,
-                             std::string_view error, std::string_view detail);
+                             std::string_view error, std::string_view detail,
+                             std::string_view www_authenticate = {});
 
 /// `405 Method Not Allowed` with the `Allow` header.
 message_generator method_not_allowed(const request_facts& req,

@@ -11,6 +11,7 @@ constexpr std::string_view allow_get = "GET, HEAD";
 constexpr std::string_view allow_get_post = "GET, HEAD, POST";
 constexpr std::string_view allow_get_delete = "GET, HEAD, DELETE";
 constexpr std::string_view allow_get_only = "GET";
+constexpr std::string_view allow_post = "POST";
 
 bool consume_prefix(std::string_view& str, std::string_view prefix) {
   if (str.substr(0, prefix.size()) != prefix)
@@ -143,13 +144,24 @@ route resolve(method m, std::string_view target) {
     return result;
   }
   if (consume_prefix(path, "/api/jobs/")) {
-    auto id = parse_job_id(path);
+    auto slash = path.find('/');
+    auto id = parse_job_id(path.substr(0, slash));
     if (!id)
       return result;
-    result.id = route_id::api_job;
     result.job = *id;
-    result.allow = allow_get_delete;
-    result.method_allowed = readable || m == method::del;
+    if (slash == std::string_view::npos) {
+      result.id = route_id::api_job;
+      result.allow = allow_get_delete;
+      result.method_allowed = readable || m == method::del;
+    } else if (path.substr(slash) == "/events") {
+      result.id = route_id::api_publish;
+      result.allow = allow_post;
+      result.method_allowed = m == method::post;
+    } else if (path.substr(slash) == "/finish") {
+      result.id = route_id::api_finish;
+      result.allow = allow_post;
+      result.method_allowed = m == method::post;
+    }
     return result;
   }
   if (consume_prefix(path, "/jobs/")) {

@@ -22,6 +22,8 @@ enum class route_id {
   job_ws,        ///< GET /jobs/<id>/ws (WebSocket)
   api_jobs,      ///< GET, HEAD, POST /api/jobs
   api_job,       ///< GET, HEAD, DELETE /api/jobs/<id>
+  api_publish,   ///< POST /api/jobs/<id>/events
+  api_finish,    ///< POST /api/jobs/<id>/finish
 };
 
 /// The HTTP methods jobcast tells apart.

@@ -10,6 +10,7 @@
 #include "http/prometheus.hpp"
 #include "http/responses.hpp"
 #include "http/sse.hpp"
+#include "http/tokens.hpp"
 #include "http/websocket.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -67,13 +68,27 @@ const stream_format& sse() {
   return instance;
 }
 
-/// A job's JSON, or the JSON error for why there is none.
-message_generator job_reply(const request_facts& facts,
-                            const outcome<job_info>& result) {
-  if (auto* info = std::get_if<job_info>(&result))
-    return json_response(facts, status::ok, job_json(*info));
-  auto& err = std::get<failure>(result);
+std::string_view to_view(beast::string_view x) {
+  return {x.data(), x.size()};
+}
+
+/// `401` with the header that says how to authenticate.
+message_generator unauthorized(const request_facts& facts,
+                               std::string_view detail) {
+  return json_error(facts, status::unauthorized, "unauthorized", detail,
+                    "Bearer");
+}
+
+/// The JSON error for an actor's refusal.
+message_generator failure_reply(const request_facts& facts,
+                                const failure& err) {
   switch (err.code) {
+  case errc::forbidden:
+    return json_error(facts, status::forbidden, "forbidden",
+                      "wrong publish token for this job");
+  case errc::not_running:
+    return json_error(facts, status::conflict, "job queued",
+                      "the job has not started yet");
   case errc::unknown_job:
     return json_error(facts, status::not_found, "not found",
                       "no job with that id");
@@ -84,6 +99,14 @@ message_generator job_reply(const request_facts& facts,
     return json_error(facts, status::service_unavailable, "unavailable",
                       err.detail);
   }
+}
+
+/// A job's JSON, or the JSON error for why there is none.
+message_generator job_reply(const request_facts& facts,
+                            const outcome<job_info>& result) {
+  if (auto* info = std::get_if<job_info>(&result))
+    return json_response(facts, status::ok, job_json(*info));
+  return failure_reply(facts, std::get<failure>(result));
 }
 
 } // namespace
@@ -172,8 +195,15 @@ void session::handle(request&& req) {
     return send(method_not_allowed(facts, r.allow));
   switch (r.id) {
   case route_id::home:
-    if (req.method() == http::verb::post)
-      return start_job(facts, job_spec{}, false);
+    if (req.method() == http::verb::post) {
+      // The home page's form: kind=<name>[&token=<start token>].
+      auto form_token = form_field(req.body(), "token").value_or("");
+      if (auto refusal = check_start_token(req, facts, form_token, false))
+        return send(std::move(*refusal));
+      job_spec spec;
+      spec.kind = form_field(req.body(), "kind").value_or("demo");
+      return start_job(facts, std::move(spec), false, {});
+    }
     return home_page(facts);
   case route_id::asset: {
     auto file = find_asset(r.name);
@@ -219,11 +249,20 @@ void session::handle(request&& req) {
   }
   case route_id::api_jobs: {
     if (req.method() == http::verb::post) {
+      if (auto refusal = check_start_token(req, facts, {}, true))
+        return send(std::move(*refusal));
       auto parsed = parse_job_spec(req.body());
       if (auto* err = std::get_if<bad_input>(&parsed))
         return send(
             json_error(facts, status::bad_request, err->error, err->detail));
-      return start_job(facts, std::get<job_spec>(std::move(parsed)), true);
+      auto spec = std::get<job_spec>(std::move(parsed));
+      // External jobs get a publish token, shown once; only its hash stays.
+      std::string token;
+      if (spec.kind == "external") {
+        token = new_token();
+        spec.token_hash = token_hash(token);
+      }
+      return start_job(facts, std::move(spec), true, std::move(token));
     }
     auto query = parse_job_query(r.query);
     if (auto* err = std::get_if<bad_input>(&query))
@@ -232,9 +271,35 @@ void session::handle(request&& req) {
     return list_jobs(facts, std::get<job_query>(query));
   }
   case route_id::api_job:
-    if (req.method() == http::verb::delete_)
+    if (req.method() == http::verb::delete_) {
+      if (auto refusal = check_start_token(req, facts, {}, true))
+        return send(std::move(*refusal));
       return cancel_job(facts, r.job);
+    }
     return show_job(facts, r.job);
+  case route_id::api_publish:
+  case route_id::api_finish: {
+    auto token = bearer_token(to_view(req[http::field::authorization]));
+    if (token.empty())
+      return send(unauthorized(facts, "a Bearer publish token is required"));
+    if (r.id == route_id::api_finish) {
+      auto parsed = parse_finish(req.body(), ctx_.settings.max_event_bytes);
+      if (auto* err = std::get_if<bad_input>(&parsed))
+        return send(json_error(facts, static_cast<status>(err->status),
+                               err->error, err->detail));
+      auto fin = std::get<finish_request>(std::move(parsed));
+      return finish_job(facts, r.job, token_hash(token), fin.state,
+                        std::move(fin.text));
+    }
+    auto parsed =
+        parse_events(req.body(), to_view(req[http::field::content_type]),
+                     ctx_.settings.max_event_bytes);
+    if (auto* err = std::get_if<bad_input>(&parsed))
+      return send(json_error(facts, static_cast<status>(err->status),
+                             err->error, err->detail));
+    return publish(facts, r.job, token_hash(token),
+                   std::get<std::vector<event_input>>(std::move(parsed)));
+  }
   case route_id::not_found:
     break;
   }
@@ -279,16 +344,61 @@ void session::view_page(const request_facts& facts, job_id job) {
                   });
 }
 
-void session::start_job(const request_facts& facts, job_spec spec, bool api) {
+std::optional<message_generator>
+session::check_start_token(const request& req, const request_facts& facts,
+                           std::string_view form_token, bool api) {
+  auto& expected = ctx_.settings.start_token;
+  if (expected.empty())
+    return std::nullopt;
+  auto given = bearer_token(to_view(req[http::field::authorization]));
+  if (given.empty())
+    given = std::string{form_token};
+  if (given.empty())
+    return api ? unauthorized(facts, "this server requires a start token")
+               : error_response(facts, status::unauthorized,
+                                "this server requires a start token");
+  if (!tokens_equal(given, expected))
+    return api ? json_error(facts, status::forbidden, "forbidden",
+                            "wrong start token")
+               : error_response(facts, status::forbidden, "wrong start token");
+  return std::nullopt;
+}
+
+void session::publish(const request_facts& facts, job_id job, std::string hash,
+                      std::vector<event_input> events) {
+  ctx_.actors.publish(
+      job, std::move(hash), std::move(events), stream_.get_executor(),
+      [self = shared_from_this(),
+       facts](outcome<std::vector<std::uint64_t>> result) {
+        if (auto* seqs = std::get_if<std::vector<std::uint64_t>>(&result))
+          return self->send(
+              json_response(facts, status::accepted, seqs_json(*seqs)));
+        self->send(failure_reply(facts, std::get<failure>(result)));
+      });
+}
+
+void session::finish_job(const request_facts& facts, job_id job,
+                         std::string hash, job_state state, std::string text) {
+  ctx_.actors.finish(
+      job, std::move(hash), state, std::move(text), stream_.get_executor(),
+      [self = shared_from_this(), facts](outcome<job_info> result) {
+        self->send(job_reply(facts, result));
+      });
+}
+
+void session::start_job(const request_facts& facts, job_spec spec, bool api,
+                        std::string token) {
   ctx_.actors.start_job(
       std::move(spec), stream_.get_executor(),
-      [self = shared_from_this(), facts, api](outcome<job_info> result) {
+      [self = shared_from_this(), facts, api,
+       token = std::move(token)](outcome<job_info> result) {
         if (auto* info = std::get_if<job_info>(&result)) {
           auto id = std::to_string(info->id);
           if (!api)
             return self->send(see_other(facts, "/view-progress/" + id));
           return self->send(json_response(facts, status::created,
-                                          job_json(*info), "/api/jobs/" + id));
+                                          job_json(*info, token),
+                                          "/api/jobs/" + id));
         }
         auto& err = std::get<failure>(result);
         if (err.code == errc::unknown_kind)

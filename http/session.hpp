@@ -45,7 +45,16 @@ private:
                      std::uint64_t after, const stream_format& format);
   void home_page(const request_facts& facts);
   void view_page(const request_facts& facts, job_id job);
-  void start_job(const request_facts& facts, job_spec spec, bool api);
+  void start_job(const request_facts& facts, job_spec spec, bool api,
+                 std::string token);
+  void publish(const request_facts& facts, job_id job, std::string hash,
+               std::vector<event_input> events);
+  void finish_job(const request_facts& facts, job_id job, std::string hash,
+                  job_state state, std::string text);
+  /// The refusal if the server wants a start token and did not get it.
+  std::optional<boost::beast::http::message_generator>
+  check_start_token(const request& req, const request_facts& facts,
+                    std::string_view form_token, bool api);
   void list_jobs(const request_facts& facts, job_query query);
   void show_job(const request_facts& facts, job_id job);
   void cancel_job(const request_facts& facts, job_id job);

@@ -25,6 +25,10 @@ struct http_settings {
   std::chrono::milliseconds read_timeout{30'000};
   /// The job kinds the home page offers.
   std::vector<std::string> job_kinds{"demo"};
+  /// Largest text of one published event (413 past it).
+  std::size_t max_event_bytes = 64 * 1024;
+  /// If set, starting and cancelling jobs requires this token.
+  std::string start_token;
   /// How often an idle SSE stream gets a comment and a WebSocket a ping.
   std::chrono::milliseconds heartbeat{15'000};
   /// How long a stopping server waits for streams to end.

@@ -1,0 +1,23 @@
+#include "actors/worker.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+namespace jobcast {
+
+worker_launcher external_job() {
+  return [](caf::local_actor*, const job_actor&) { return caf::actor{}; };
+}
+
+worker_launcher noop_job() {
+  return [](caf::local_actor* self, const job_actor& job) {
+    return caf::actor{self->spawn([job](caf::event_based_actor* worker) {
+      worker
+          ->request(job, caf::infinite, finish_atom::value,
+                    job_state::succeeded, std::string{})
+          .then([=](std::uint64_t) { worker->quit(); },
+                [=](caf::error& err) { worker->quit(err); });
+    })};
+  };
+}
+
+} // namespace jobcast
