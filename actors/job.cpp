@@ -81,9 +81,14 @@ caf::result<seq_list> publish(job_pointer self, event_batch& batch) {
   for (auto& in : batch)
     seqs.push_back(broadcast(self, event_type::progress, std::move(in.text),
                              in.progress, in.from_stderr));
-  JOBCAST_LOG_DEBUG("job " << st.info.id << ": publish events up to "
-                           << st.history.size() << " to "
-                           << st.subscribers.size() << " subscribers");
+  if (!seqs.empty())
+    JOBCAST_LOG_DEBUG("job " << st.info.id << ": publish event"
+                             << (seqs.size() == 1 ? " " : "s ") << seqs.front()
+                             << (seqs.size() == 1
+                                     ? std::string{}
+                                     : "-" + std::to_string(seqs.back()))
+                             << " to " << st.subscribers.size()
+                             << " subscribers");
   return seqs;
 }
 

@@ -2,6 +2,7 @@
 // are awaited with scoped_actor; nothing sleeps.
 
 #include "actors/demo.hpp"
+#include "actors/job.hpp"
 #include "actors/metrics.hpp"
 #include "actors/registry.hpp"
 #include "actors/subscriber.hpp"
@@ -100,18 +101,42 @@ protected:
 
   ~actors() override { self->send_exit(reg, caf::exit_reason::user_shutdown); }
 
-  void spawn_registry(caf::timespan retention = 10min) {
+  void spawn_registry(caf::timespan retention = 10min,
+                      std::size_t workers = 8,
+                      caf::timespan idle_timeout = 10min) {
     registry_settings settings;
     settings.kinds.emplace("manual", manual_job());
     settings.kinds.emplace("crash", crashing_job());
     settings.kinds.emplace("demo", demo_job(10ms));
+    settings.kinds.emplace("external", external_job());
     settings.retention = retention;
+    settings.workers = workers;
+    settings.jobs.idle_timeout = idle_timeout;
     reg = sys.spawn(registry, settings);
+  }
+
+  /// Starts an external job whose token hash is `hash`.
+  job_info start_external(const std::string& hash) {
+    job_info result;
+    self->request(reg, 10s, start_atom::value,
+                  job_spec{"external", "ext", hash})
+        .receive([&](job_info& info) { result = info; },
+                 [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+    return result;
+  }
+
+  /// Publishes through the registry, as the HTTP front end does.
+  caf::error publish_as(job_id id, const std::string& hash) {
+    caf::error result;
+    event_batch batch{event_input{"from outside", -1.0, false}};
+    self->request(reg, 10s, publish_atom::value, id, hash, std::move(batch))
+        .receive([](seq_list&) {}, [&](caf::error& err) { result = err; });
+    return result;
   }
 
   job_info start(const std::string& kind) {
     job_info result;
-    self->request(reg, 10s, start_atom::value, job_spec{kind, "t"})
+    self->request(reg, 10s, start_atom::value, job_spec{kind, "t", {}})
         .receive([&](job_info& info) { result = info; },
                  [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
     return result;
@@ -126,8 +151,9 @@ protected:
 
   std::uint64_t publish(const job_actor& job, std::string text) {
     std::uint64_t result = 0;
-    self->request(job, 10s, publish_atom::value, std::move(text), 0.5)
-        .receive([&](std::uint64_t seq) { result = seq; },
+    event_batch batch{event_input{std::move(text), 0.5, false}};
+    self->request(job, 10s, publish_atom::value, std::move(batch))
+        .receive([&](seq_list& seqs) { result = seqs.at(0); },
                  [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
     return result;
   }
@@ -166,7 +192,7 @@ TEST_F(actors, registry_hands_out_consecutive_ids) {
 
 TEST_F(actors, registry_rejects_unknown_kinds_and_ids) {
   spawn_registry();
-  self->request(reg, 10s, start_atom::value, job_spec{"nope", ""})
+  self->request(reg, 10s, start_atom::value, job_spec{"nope", "", {}})
       .receive([](job_info&) { FAIL() << "started an unknown kind"; },
                [](caf::error& err) {
                  EXPECT_EQ(jobcast_code(err),
@@ -322,4 +348,75 @@ TEST_F(actors, listing_is_newest_first) {
           },
           [](caf::error&) {});
   EXPECT_EQ(ids, (std::vector<job_id>{2, 1}));
+}
+
+TEST_F(actors, pool_runs_at_most_workers_jobs_and_queues_the_rest_fifo) {
+  spawn_registry(10min, 1);
+  auto first = start("manual");
+  auto second = start("manual");
+  auto third = start("manual");
+  EXPECT_EQ(first.state, job_state::running);
+  EXPECT_EQ(second.state, job_state::queued);
+  EXPECT_EQ(second.queue_position, 0u);
+  EXPECT_EQ(third.queue_position, 1u);
+  // Ending the first lets the second run, and the third moves up.
+  EXPECT_FALSE(finish(lookup(first.id), job_state::succeeded));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (info(lookup(second.id)).state != job_state::running
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(info(lookup(second.id)).state, job_state::running);
+  EXPECT_EQ(info(lookup(third.id)).state, job_state::queued);
+  EXPECT_EQ(info(lookup(third.id)).queue_position, 0u);
+  // Cancelling a queued job frees its place without taking a slot.
+  self->request(lookup(third.id), 10s, cancel_atom::value)
+      .receive([](job_info&) {}, [](caf::error&) {});
+  auto fourth = start("manual");
+  EXPECT_EQ(fourth.state, job_state::queued);
+  EXPECT_EQ(fourth.queue_position, 0u);
+}
+
+TEST_F(actors, queued_job_tells_viewers_where_it_stands) {
+  spawn_registry(10min, 1);
+  start("manual");
+  auto waiting = start("manual");
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, waiting.id, std::uint64_t{0}, sink);
+  EXPECT_EQ(sink->await_events(1), std::vector<std::string>{"queued, 0 ahead"});
+  EXPECT_FALSE(finish(lookup(1), job_state::succeeded));
+  EXPECT_EQ(sink->await_events(2),
+            (std::vector<std::string>{"queued, 0 ahead", "started"}));
+}
+
+TEST_F(actors, external_job_accepts_only_its_token_hash) {
+  spawn_registry();
+  auto id = start_external("hash-of-secret").id;
+  EXPECT_FALSE(publish_as(id, "hash-of-secret"));
+  EXPECT_EQ(jobcast_code(publish_as(id, "hash-of-guess!")),
+            static_cast<std::uint8_t>(errc::forbidden));
+  EXPECT_EQ(jobcast_code(publish_as(id, "")),
+            static_cast<std::uint8_t>(errc::forbidden));
+  // A job fed by its own worker accepts no outside publisher at all.
+  auto manual = start("manual").id;
+  EXPECT_EQ(jobcast_code(publish_as(manual, "")),
+            static_cast<std::uint8_t>(errc::forbidden));
+  EXPECT_EQ(jobcast_code(publish_as(999, "x")),
+            static_cast<std::uint8_t>(errc::unknown_job));
+}
+
+TEST_F(actors, silent_publisher_fails_its_job) {
+  spawn_registry(10min, 8, 100ms);
+  auto id = start_external("h").id;
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  EXPECT_EQ(sink->await_events(1),
+            std::vector<std::string>{"publisher went away"});
+  EXPECT_EQ(info(lookup(id)).state, job_state::failed);
+}
+
+TEST(constant_time_equal, compares_whole_strings) {
+  EXPECT_TRUE(constant_time_equal("abc", "abc"));
+  EXPECT_FALSE(constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(constant_time_equal("abc", "ab"));
+  EXPECT_TRUE(constant_time_equal("", ""));
 }
