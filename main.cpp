@@ -66,15 +66,15 @@ public:
         "if set, starting or cancelling jobs requires this token");
     opt_group{custom_options_, "global"}.add(
         workers, "workers", "jobs that may run at once; the rest queue");
-    opt_group{custom_options_, "commands"}.add(
-        kill_grace, "kill-grace",
-        "time between SIGTERM and SIGKILL for a stopped command");
+
     opt_group{custom_options_, "demo"}.add(
         demo_interval, "interval", "time between the demo job's messages");
     opt_group{custom_options_, "jobs"}
         .add(retention, "retention", "how long finished jobs stay viewable")
         .add(idle_timeout, "idle-timeout",
-             "an external job fails after this long without its publisher");
+             "an external job fails after this long without its publisher")
+        .add(kill_grace, "kill-grace",
+             "time between SIGTERM and SIGKILL for a stopped command");
   }
 
   http_settings http() const {

@@ -101,8 +101,7 @@ protected:
 
   ~actors() override { self->send_exit(reg, caf::exit_reason::user_shutdown); }
 
-  void spawn_registry(caf::timespan retention = 10min,
-                      std::size_t workers = 8,
+  void spawn_registry(caf::timespan retention = 10min, std::size_t workers = 8,
                       caf::timespan idle_timeout = 10min) {
     registry_settings settings;
     settings.kinds.emplace("manual", manual_job());
@@ -362,8 +361,8 @@ TEST_F(actors, pool_runs_at_most_workers_jobs_and_queues_the_rest_fifo) {
   // Ending the first lets the second run, and the third moves up.
   EXPECT_FALSE(finish(lookup(first.id), job_state::succeeded));
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (info(lookup(second.id)).state != job_state::running
-         && std::chrono::steady_clock::now() < deadline)
+  while (info(lookup(second.id)).state != job_state::running &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(5ms);
   EXPECT_EQ(info(lookup(second.id)).state, job_state::running);
   EXPECT_EQ(info(lookup(third.id)).state, job_state::queued);

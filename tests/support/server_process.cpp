@@ -29,8 +29,10 @@ server_process::server_process(std::vector<std::string> args) {
   close(fds[1]);
   reader_ = std::thread{[this, fd = fds[0]] { read_output(fd); }};
   const std::string marker = "listening on http://";
-  if (!wait_for_output(marker))
+  if (!wait_for_output(marker)) {
+    stop(SIGKILL);
     throw std::runtime_error("jobcast did not start: " + output());
+  }
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& line : lines_) {
     auto pos = line.find(marker);
