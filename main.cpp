@@ -32,6 +32,10 @@ public:
   std::size_t subscriber_buffer = 1024 * 1024;
   caf::timespan heartbeat = std::chrono::seconds{15};
   std::size_t max_event_bytes = 64 * 1024;
+  std::size_t max_connections = 15'000;
+  std::size_t max_retained = 1000;
+  std::size_t max_subscribers = 50'000;
+  std::size_t max_events = 200'000;
   std::string start_token;
   caf::timespan demo_interval = std::chrono::seconds{1};
   caf::timespan retention = std::chrono::minutes{10};
@@ -60,7 +64,15 @@ public:
         .add(subscriber_buffer, "subscriber-buffer",
              "unsent bytes a stream may fall behind before it is dropped")
         .add(max_event_bytes, "max-event-bytes",
-             "largest text of one published event (413)");
+             "largest text of one published event (413)")
+        .add(max_connections, "max-connections",
+             "open connections at most; more get 503 and are closed")
+        .add(max_retained, "max-retained-jobs",
+             "finished jobs kept at most; the oldest go first")
+        .add(max_subscribers, "max-subscribers-per-job",
+             "viewers of one job at most; more get 503")
+        .add(max_events, "max-events-per-job",
+             "events a job keeps; older ones leave with a gap marker");
     opt_group{custom_options_, "auth"}.add(
         start_token, "start-token",
         "if set, starting or cancelling jobs requires this token");
@@ -93,6 +105,7 @@ public:
     result.subscriber_buffer = subscriber_buffer;
     result.max_event_bytes = max_event_bytes;
     result.start_token = start_token;
+    result.max_connections = max_connections;
     return result;
   }
 
@@ -110,6 +123,9 @@ public:
     result.retention = retention;
     result.workers = workers;
     result.jobs.idle_timeout = idle_timeout;
+    result.jobs.max_subscribers = max_subscribers;
+    result.jobs.max_events = max_events;
+    result.max_retained = max_retained;
     return result;
   }
 };

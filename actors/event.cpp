@@ -32,6 +32,8 @@ std::string_view to_string(event_type type) {
     return "progress";
   case event_type::status:
     return "status";
+  case event_type::gap:
+    return "gap";
   case event_type::end:
     break;
   }

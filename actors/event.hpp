@@ -36,6 +36,7 @@ inline bool is_final(job_state state) {
 enum class event_type : std::uint8_t {
   progress, ///< A message of a running job.
   status,   ///< A change of state before the work: queued (K ahead), started.
+  gap,      ///< Not in the history: events up to this one were dropped.
   end,      ///< The last event of every job; `state` says how it ended.
 };
 

@@ -30,11 +30,15 @@ std::uint64_t broadcast(job_pointer self, event_type type, std::string text,
                         double progress = event::no_progress,
                         bool from_stderr = false) {
   auto& st = self->state;
-  auto seq = st.history.size() + 1;
+  auto seq = st.dropped + st.history.size() + 1;
   auto state = st.info.state; // Already the final one for the end event.
   auto ev = std::make_shared<const event>(seq, type, std::move(text), progress,
                                           state, from_stderr);
   st.history.push_back(ev);
+  if (st.history.size() > st.options.max_events) {
+    st.history.pop_front();
+    ++st.dropped;
+  }
   st.info.events = seq;
   if (ev->has_progress())
     st.info.progress = ev->progress();
@@ -64,7 +68,7 @@ std::uint64_t end_job(job_pointer self, const registry_actor& registry,
   }
   JOBCAST_LOG_INFO("job " << st.info.id
                           << " finished: " << to_string(final_state)
-                          << " after " << st.history.size() << " events");
+                          << " after " << st.info.events << " events");
   self->send(registry, finished_atom::value, st.info.id, final_state);
   return seq;
 }
@@ -82,13 +86,12 @@ caf::result<seq_list> publish(job_pointer self, event_batch& batch) {
     seqs.push_back(broadcast(self, event_type::progress, std::move(in.text),
                              in.progress, in.from_stderr));
   if (!seqs.empty())
-    JOBCAST_LOG_DEBUG("job " << st.info.id << ": publish event"
-                             << (seqs.size() == 1 ? " " : "s ") << seqs.front()
-                             << (seqs.size() == 1
-                                     ? std::string{}
-                                     : "-" + std::to_string(seqs.back()))
-                             << " to " << st.subscribers.size()
-                             << " subscribers");
+    JOBCAST_LOG_DEBUG("job "
+                      << st.info.id << ": publish event"
+                      << (seqs.size() == 1 ? " " : "s ") << seqs.front()
+                      << (seqs.size() == 1 ? std::string{}
+                                           : "-" + std::to_string(seqs.back()))
+                      << " to " << st.subscribers.size() << " subscribers");
   return seqs;
 }
 
@@ -166,14 +169,27 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
     return !st.token_hash.empty() && constant_time_equal(hash, st.token_hash);
   };
   return {
-      [=](subscribe_atom, subscriber_actor sub, std::uint64_t after) {
+      [=](subscribe_atom, subscriber_actor sub,
+          std::uint64_t after) -> caf::result<subscription> {
         auto& st = self->state;
         JOBCAST_LOG_INFO("job " << st.info.id << ": subscribe from actor "
                                 << sub.id() << " after event " << after);
         subscription result;
-        if (after < st.history.size())
-          result.backlog.assign(st.history.begin() + after, st.history.end());
+        if (after < st.dropped) {
+          // The client wants events no longer kept: say so, then give all.
+          result.backlog.push_back(std::make_shared<const event>(
+              st.dropped, event_type::gap,
+              std::to_string(st.dropped - after) +
+                  " earlier events were dropped from the history",
+              event::no_progress, st.info.state));
+          after = st.dropped;
+        }
+        auto skip = after - st.dropped;
+        if (skip < st.history.size())
+          result.backlog.assign(st.history.begin() + skip, st.history.end());
         if (!is_final(st.info.state)) {
+          if (st.subscribers.size() >= st.options.max_subscribers)
+            return caf::result<subscription>{make_error(errc::too_many)};
           self->monitor(sub);
           st.index.emplace(sub.address(), st.subscribers.size());
           st.subscribers.push_back(std::move(sub));

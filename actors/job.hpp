@@ -5,6 +5,7 @@
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -15,13 +16,21 @@ struct job_options {
   /// An externally published job fails after this long without a request
   /// from its publisher.
   caf::timespan idle_timeout = std::chrono::minutes{10};
+  /// More subscribers are turned away (503).
+  std::size_t max_subscribers = 50'000;
+  /// Older events leave the history past this many; resuming clients get a
+  /// `gap` event telling them how many they missed.
+  std::size_t max_events = 200'000;
 };
 
 /// The job actor's state: everything there is to know about one job.
 struct job_data {
   job_info info;
-  /// Every event so far, in sequence order (event `n` at index `n - 1`).
-  std::vector<event_ptr> history;
+  /// The newest events, in sequence order: event `n` is at index
+  /// `n - dropped - 1`.
+  std::deque<event_ptr> history;
+  /// Events dropped from the front of the history (`max_events`).
+  std::uint64_t dropped = 0;
   /// Live subscribers, swap-removed through `index` when they go down.
   std::vector<subscriber_actor> subscribers;
   std::unordered_map<caf::actor_addr, std::size_t> index;

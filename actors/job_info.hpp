@@ -48,6 +48,7 @@ enum class errc : std::uint8_t {
   job_finished,    ///< The job has already ended.
   forbidden,       ///< Wrong or missing publish token.
   not_running,     ///< The job is still queued.
+  too_many,        ///< The job has as many subscribers as it may have.
 };
 
 /// Why a stream ends other than through the job's own end event.
@@ -56,6 +57,8 @@ enum class stream_close {
   unknown_job,   ///< No such job (never created, or expired).
   job_lost,      ///< The job actor went away without an end event.
   shutting_down, ///< The server is stopping.
+  overloaded,    ///< The job has all the subscribers it may have.
+  too_slow,      ///< The client fell too far behind and is dropped.
 };
 
 } // namespace jobcast

@@ -81,6 +81,18 @@ void release(registry_pointer self, job_id id) {
   }
 }
 
+/// Stops a finished job and drops it from the registry.
+void forget(registry_pointer self, job_id id, const char* why) {
+  auto& jobs = self->state.jobs;
+  auto i = jobs.find(id);
+  if (i == jobs.end())
+    return;
+  JOBCAST_LOG_INFO("registry: job " << id << " " << why);
+  self->demonitor(i->second.address());
+  self->send_exit(i->second, caf::exit_reason::user_shutdown);
+  jobs.erase(i);
+}
+
 /// Forwards a request for job `id` to its job actor, or fails.
 template <class T, class... Ts>
 caf::result<T> delegate_to_job(registry_pointer self, job_id id, Ts&&... xs) {
@@ -167,19 +179,24 @@ registry_actor::behavior_type registry(registry_pointer self,
                                          std::move(text));
       },
       [=](finished_atom, job_id id, job_state) {
+        auto& st = self->state;
         release(self, id);
-        self->delayed_send(self, self->state.settings.retention,
-                           expire_atom::value, id);
+        st.retained.push_back(id);
+        // Over the limit, the oldest finished jobs go first; running jobs
+        // never.
+        while (st.retained.size() > st.settings.max_retained) {
+          auto oldest = st.retained.front();
+          st.retained.pop_front();
+          forget(self, oldest, "evicted");
+        }
+        self->delayed_send(self, st.settings.retention, expire_atom::value, id);
       },
       [=](expire_atom, job_id id) {
-        auto& jobs = self->state.jobs;
-        auto i = jobs.find(id);
-        if (i == jobs.end())
-          return;
-        JOBCAST_LOG_INFO("registry: job " << id << " expired");
-        self->demonitor(i->second.address());
-        self->send_exit(i->second, caf::exit_reason::user_shutdown);
-        jobs.erase(i);
+        auto& retained = self->state.retained;
+        auto i = std::find(retained.begin(), retained.end(), id);
+        if (i != retained.end())
+          retained.erase(i);
+        forget(self, id, "expired");
       },
   };
 }

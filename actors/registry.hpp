@@ -20,6 +20,8 @@ struct registry_settings {
   caf::timespan retention = std::chrono::minutes{10};
   /// How many jobs may run at once; the rest wait in FIFO order.
   std::size_t workers = 2;
+  /// Finished jobs kept at most; the oldest are forgotten first.
+  std::size_t max_retained = 1000;
   /// Passed to every job actor.
   job_options jobs;
 };
@@ -34,6 +36,8 @@ struct registry_data {
   std::set<job_id> running;
   /// Jobs waiting for a slot, oldest first.
   std::deque<job_id> queue;
+  /// Finished jobs still kept, oldest first.
+  std::deque<job_id> retained;
   static inline const char* name = "registry";
 };
 

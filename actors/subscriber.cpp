@@ -49,7 +49,15 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
   self->set_down_handler([=](caf::down_msg& msg) {
     JOBCAST_LOG_INFO("subscriber: job " << self->state.id
                                         << " down: " << to_string(msg.reason));
-    finish_with(self, stream_close::job_lost);
+    if (!self->state.opened)
+      return finish_with(self, stream_close::job_lost);
+    // The job actor died without its end event: end the stream as the job
+    // would have, as failed, with the reason.
+    forward(self, std::make_shared<const event>(
+                      self->state.last_seq + 1, event_type::end,
+                      "job failed: " + to_string(msg.reason),
+                      event::no_progress, job_state::failed));
+    self->quit();
   });
   // `await` holds back events from the job until the subscription reply is
   // handled, so the backlog always comes first.
@@ -61,6 +69,7 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
             self->request(job, caf::infinite, subscribe_atom::value, me, after)
                 .await(
                     [=](subscription& sub) {
+                      self->state.opened = true;
                       self->state.sink->opened(sub.info);
                       for (auto& ev : sub.backlog)
                         if (forward(self, ev)) {
@@ -72,8 +81,12 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
                       if (is_final(sub.info.state))
                         finish_with(self, stream_close::finished);
                     },
-                    [=](caf::error&) {
-                      finish_with(self, stream_close::job_lost);
+                    [=](caf::error& err) {
+                      finish_with(self, jobcast_code(err) ==
+                                                static_cast<std::uint8_t>(
+                                                    errc::too_many)
+                                            ? stream_close::overloaded
+                                            : stream_close::job_lost);
                     });
           },
           [=](caf::error& err) {

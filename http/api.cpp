@@ -319,7 +319,7 @@ std::string html_escape(std::string_view text) {
 
 std::string render_home(std::string_view page,
                         const std::vector<job_info>& jobs,
-                        const std::vector<std::string>& kinds) {
+                        const std::vector<std::string>& kinds, bool ask_token) {
   std::string rows;
   for (auto& info : jobs) {
     auto id = std::to_string(info.id);
@@ -351,6 +351,11 @@ std::string render_home(std::string_view page,
   };
   replace("<!--jobs-->", rows);
   replace("<!--kinds-->", options);
+  replace("<!--token-->",
+          ask_token ? "<label for=\"token\">Start token</label>"
+                      "<input id=\"token\" name=\"token\" type=\"password\" "
+                      "autocomplete=\"current-password\" required>"
+                    : std::string{});
   return result;
 }
 

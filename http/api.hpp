@@ -74,8 +74,10 @@ std::string html_escape(std::string_view text);
 
 /// The home page: `page` with `<!--jobs-->` replaced by one table row per job
 /// and `<!--kinds-->` by one option per kind.
+/// With `ask_token`, `<!--token-->` becomes a field for the start token.
 std::string render_home(std::string_view page,
                         const std::vector<job_info>& jobs,
-                        const std::vector<std::string>& kinds);
+                        const std::vector<std::string>& kinds,
+                        bool ask_token = false);
 
 } // namespace jobcast

@@ -41,8 +41,12 @@ std::string chunked_text_format::farewell(stream_close why) const {
                        "incomplete\n");
   case stream_close::job_lost:
     return frame_chunk("job lost; its log may be incomplete\n");
+  case stream_close::too_slow:
+    return frame_chunk("too slow: this viewer fell too far behind and was "
+                       "disconnected\n");
   case stream_close::unknown_job:
   case stream_close::finished:
+  case stream_close::overloaded:
     break;
   }
   return {};

@@ -124,7 +124,11 @@ void event_stream::closed(stream_close why) {
     // Nothing written yet: answer like any other request, on a session.
     subscription_.cancel();
     finishing_ = true;
-    if (why == stream_close::unknown_job)
+    if (why == stream_close::overloaded)
+      handoff_ = error_response(req_.facts, status::service_unavailable,
+                                "job " + std::to_string(req_.job) +
+                                    " has as many viewers as it may have");
+    else if (why == stream_close::unknown_job)
       handoff_ = error_response(req_.facts, status::not_found,
                                 "no job " + std::to_string(req_.job));
     else if (why == stream_close::shutting_down)
@@ -167,11 +171,9 @@ void event_stream::push(const event_ptr& ev) {
   const auto& bytes = format_.encode(*ev);
   if (bytes.empty())
     return;
+  if (queued_bytes_ + bytes.size() > ctx_.settings.subscriber_buffer)
+    return drop_slow_client();
   queued_bytes_ += bytes.size();
-  if (queued_bytes_ > ctx_.settings.subscriber_buffer) {
-    global_metrics().slow_disconnects++;
-    return abort();
-  }
   queue_.push_back({ev, boost::asio::buffer(bytes)});
   write_some();
 }
@@ -263,6 +265,20 @@ void event_stream::after_last_write() {
     next->run_after(std::move(*handoff_));
   else
     next->run();
+}
+
+void event_stream::drop_slow_client() {
+  // What is queued still goes out, then a notice and the end: a stalled
+  // client costs at most `subscriber_buffer` plus a few bytes, and it gets
+  // `read_timeout` to take them before the socket is closed.
+  global_metrics().slow_disconnects++;
+  req_.facts.keep_alive = false;
+  finish(format_.farewell(stream_close::too_slow));
+  heartbeat_.expires_after(ctx_.settings.read_timeout);
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->abort();
+  });
 }
 
 void event_stream::abort() {

@@ -69,6 +69,7 @@ private:
   /// Ends the response after the queued bytes, with `farewell` bytes first.
   void finish(std::string farewell);
   void after_last_write();
+  void drop_slow_client();
   void abort();
 
   boost::beast::tcp_stream stream_;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 #include <caf/actor_cast.hpp>
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -147,6 +148,10 @@ void gateway::finish(job_id id, std::string token_hash, job_state state,
                      std::string text, executor ex, callback<job_info> done) {
   impl_->ask<job_info>(std::move(ex), std::move(done), finish_atom::value, id,
                        std::move(token_hash), state, std::move(text));
+}
+
+std::size_t gateway::running_actors() const {
+  return impl_->system.registry().running();
 }
 
 subscription_handle gateway::subscribe(job_id id, std::uint64_t after,

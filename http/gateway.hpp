@@ -82,6 +82,9 @@ public:
   void finish(job_id id, std::string token_hash, job_state state,
               std::string text, executor ex, callback<job_info> done);
 
+  /// CAF actors alive (for /metrics and leak tests).
+  std::size_t running_actors() const;
+
   /// Spawns a subscriber actor for job `id` from event `after + 1` on. Its
   /// calls reach `target` on `ex`, in order, for as long as `target` lives.
   subscription_handle subscribe(job_id id, std::uint64_t after, executor ex,

@@ -16,9 +16,20 @@ void metric(std::ostringstream& out, const char* name, const char* type,
 
 } // namespace
 
-std::string render_metrics(const connection_tracker& connections) {
+std::string render_metrics(const connection_tracker& connections,
+                           const std::vector<job_info>& jobs,
+                           std::size_t actors) {
   auto& m = global_metrics();
   std::ostringstream out;
+  metric(out, "jobcast_jobs", "gauge", "Jobs known (running and retained).");
+  std::size_t by_state[5] = {};
+  for (auto& job : jobs)
+    by_state[static_cast<std::size_t>(job.state)]++;
+  for (std::size_t i = 0; i < 5; ++i)
+    out << "jobcast_jobs{state=\"" << to_string(static_cast<job_state>(i))
+        << "\"} " << by_state[i] << '\n';
+  metric(out, "jobcast_actors_running", "gauge", "CAF actors alive.");
+  out << "jobcast_actors_running " << actors << '\n';
   metric(out, "jobcast_connections_open", "gauge", "Open TCP connections.");
   out << "jobcast_connections_open " << connections.size() << '\n';
   metric(out, "jobcast_subscriber_actors", "gauge", "Subscriber actors alive.");

@@ -111,6 +111,12 @@ route resolve(method m, std::string_view target) {
     result.method_allowed = readable || m == method::post;
     return result;
   }
+  if (path == "/healthz") {
+    result.id = route_id::healthz;
+    result.allow = allow_get;
+    result.method_allowed = readable;
+    return result;
+  }
   if (path == "/metrics") {
     result.id = route_id::metrics;
     result.allow = allow_get;

@@ -18,6 +18,7 @@ enum class route_id {
   asset,         ///< GET, HEAD /assets/<name>
   view_progress, ///< GET, HEAD /view-progress/<id>
   metrics,       ///< GET, HEAD /metrics
+  healthz,       ///< GET, HEAD /healthz
   job_events,    ///< GET, HEAD /jobs/<id>/events (Server-Sent Events)
   job_ws,        ///< GET /jobs/<id>/ws (WebSocket)
   api_jobs,      ///< GET, HEAD, POST /api/jobs

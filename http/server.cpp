@@ -1,10 +1,12 @@
 #include "http/server.hpp"
 
 #include "actors/log.hpp"
+#include "http/responses.hpp"
 #include "http/session.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <csignal>
 #include <future>
 
@@ -17,6 +19,7 @@ server::server(gateway& actors, http_settings settings)
     : ctx_{actors, std::move(settings), {}}
     , ioc_(static_cast<int>(ctx_.settings.threads))
     , acceptor_(asio::make_strand(ioc_))
+    , backoff_(acceptor_.get_executor())
     , signals_(signals_ioc_, SIGINT, SIGTERM) {}
 
 server::~server() {
@@ -46,15 +49,45 @@ void server::accept() {
       [this](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open())
           return;
+        if (ec == asio::error::no_descriptors ||
+            ec == asio::error::no_buffer_space) {
+          // Out of file descriptors: retry shortly instead of spinning.
+          backoff_.expires_after(std::chrono::milliseconds{50});
+          backoff_.async_wait([this](boost::system::error_code wait_ec) {
+            if (!wait_ec)
+              accept();
+          });
+          return;
+        }
         if (!ec) {
           socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<session>(boost::beast::tcp_stream{std::move(socket)},
-                                    boost::beast::flat_buffer{}, ctx_)
-              ->run();
+          if (ctx_.connections.size() >= ctx_.settings.max_connections)
+            refuse(std::move(socket));
+          else
+            std::make_shared<session>(
+                boost::beast::tcp_stream{std::move(socket)},
+                boost::beast::flat_buffer{}, ctx_)
+                ->run();
         }
-        // Out of file descriptors, say: keep accepting the next ones.
         accept();
       });
+}
+
+void server::refuse(tcp::socket socket) {
+  // Answered without a session, parser or actor: the cheapest way to say no.
+  static const std::string busy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: jobcast\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 51\r\n\r\n"
+      "503 Service Unavailable: too many open connections\n";
+  count_response(503);
+  auto sock = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*sock, asio::buffer(busy),
+                    [sock](boost::system::error_code, std::size_t) {
+                      boost::system::error_code ignored;
+                      sock->shutdown(tcp::socket::shutdown_both, ignored);
+                      sock->close(ignored);
+                    });
 }
 
 void server::run_until_signal() {

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -41,11 +42,13 @@ public:
 
 private:
   void accept();
+  void refuse(boost::asio::ip::tcp::socket socket);
 
   // Destroyed last: connections hold references to it.
   http_context ctx_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;
   std::vector<std::thread> threads_;
   // Installed from the start, so that a signal never meets the default
   // handler once the server runs.

@@ -213,9 +213,13 @@ void session::handle(request&& req) {
                               std::string{file->bytes}));
   }
   case route_id::metrics:
-    return send(make_response(facts, status::ok,
-                              "text/plain; version=0.0.4; charset=utf-8",
-                              render_metrics(ctx_.connections)));
+    return metrics_page(facts);
+  case route_id::healthz:
+    if (ctx_.connections.stopping())
+      return send(
+          error_response(facts, status::service_unavailable, "shutting down"));
+    return send(
+        make_response(facts, status::ok, "text/plain; charset=utf-8", "ok\n"));
   case route_id::view_progress: {
     auto accept = req[http::field::accept];
     auto html =
@@ -326,7 +330,22 @@ void session::home_page(const request_facts& facts) {
         auto page = find_asset("index.html");
         self->send(make_response(
             facts, status::ok, content_type_for(page->name),
-            render_home(page->bytes, jobs, self->ctx_.settings.job_kinds)));
+            render_home(page->bytes, jobs, self->ctx_.settings.job_kinds,
+                        !self->ctx_.settings.start_token.empty())));
+      });
+}
+
+void session::metrics_page(const request_facts& facts) {
+  ctx_.actors.list_jobs(
+      stream_.get_executor(), [self = shared_from_this(),
+                               facts](outcome<std::vector<job_info>> result) {
+        std::vector<job_info> jobs;
+        if (auto* list = std::get_if<std::vector<job_info>>(&result))
+          jobs = std::move(*list);
+        self->send(make_response(
+            facts, status::ok, "text/plain; version=0.0.4; charset=utf-8",
+            render_metrics(self->ctx_.connections, jobs,
+                           self->ctx_.actors.running_actors())));
       });
 }
 

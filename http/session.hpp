@@ -44,6 +44,7 @@ private:
   void stream_events(const request_facts& facts, job_id job,
                      std::uint64_t after, const stream_format& format);
   void home_page(const request_facts& facts);
+  void metrics_page(const request_facts& facts);
   void view_page(const request_facts& facts, job_id job);
   void start_job(const request_facts& facts, job_spec spec, bool api,
                  std::string token);

@@ -25,6 +25,8 @@ struct http_settings {
   std::chrono::milliseconds read_timeout{30'000};
   /// The job kinds the home page offers.
   std::vector<std::string> job_kinds{"demo"};
+  /// Connections accepted at once; more get 503 and are closed.
+  std::size_t max_connections = 15'000;
   /// Largest text of one published event (413 past it).
   std::size_t max_event_bytes = 64 * 1024;
   /// If set, starting and cancelling jobs requires this token.

@@ -38,8 +38,16 @@ std::string sse_format::farewell(stream_close why) const {
     return frame_chunk(
         "event: lost\ndata: " +
         error_json("job lost", "the job went away without an end") + "\n\n");
+  case stream_close::too_slow:
+    // EventSource reconnects and resumes from its Last-Event-ID.
+    return frame_chunk("event: overflow\ndata: " +
+                       error_json("too slow",
+                                  "this client fell too far behind; reconnect "
+                                  "to resume") +
+                       "\n\n");
   case stream_close::unknown_job:
   case stream_close::finished:
+  case stream_close::overloaded:
     break;
   }
   return {};

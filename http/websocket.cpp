@@ -36,7 +36,8 @@ ws_session::ws_session(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
     , ctx_(ctx)
     , req_(std::move(req))
     , job_(job)
-    , after_(after) {
+    , after_(after)
+    , deadline_(tcp_.get_executor()) {
   ws_count()++;
 }
 
@@ -93,11 +94,20 @@ void ws_session::on_accept(beast::error_code ec) {
 void ws_session::deliver(const event_ptr& ev) {
   if (dead_ || closing_)
     return;
-  queued_bytes_ += encode(*ev).size();
-  if (queued_bytes_ > ctx_.settings.subscriber_buffer) {
+  if (queued_bytes_ + encode(*ev).size() > ctx_.settings.subscriber_buffer) {
+    // Too far behind: what is queued still goes, then a close frame that
+    // says why; a client that takes none of it is cut off after the read
+    // timeout.
     global_metrics().slow_disconnects++;
-    return abort();
+    deadline_.expires_after(ctx_.settings.read_timeout);
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->abort();
+    });
+    return close_after_queue(
+        {websocket::close_code::policy_error, "too slow; reconnect to resume"});
   }
+  queued_bytes_ += encode(*ev).size();
   queue_.push_back(ev);
   if (ev->type() == event_type::end)
     return close_after_queue({websocket::close_code::normal, "job ended"});
@@ -119,6 +129,9 @@ void ws_session::closed(stream_close why) {
                    : error_response(facts, status::service_unavailable,
                                     why == stream_close::shutting_down
                                         ? "server shutting down"
+                                    : why == stream_close::overloaded
+                                        ? "the job has as many viewers as "
+                                          "it may have"
                                         : "job unavailable");
     std::make_shared<session>(std::move(tcp_), std::move(buffer_), ctx_)
         ->run_after(std::move(msg));
@@ -127,6 +140,8 @@ void ws_session::closed(stream_close why) {
   if (why == stream_close::shutting_down)
     return close_after_queue(
         {websocket::close_code::going_away, "server shutting down"});
+  if (why == stream_close::finished)
+    return close_after_queue({websocket::close_code::normal, "job ended"});
   close_after_queue({websocket::close_code::internal_error, "job lost"});
 }
 
@@ -212,6 +227,7 @@ void ws_session::abort() {
     return;
   dead_ = true;
   subscription_.cancel();
+  deadline_.cancel();
   beast::error_code ignored;
   auto& sock = ws_ ? beast::get_lowest_layer(*ws_).socket() : tcp_.socket();
   sock.close(ignored);

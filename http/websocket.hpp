@@ -6,6 +6,7 @@
 #include "http/gateway.hpp"
 #include "http/responses.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -59,6 +60,7 @@ private:
   std::uint64_t after_;
   connection_tracker::token token_;
   subscription_handle subscription_;
+  boost::asio::steady_timer deadline_;
   std::deque<event_ptr> queue_;
   std::size_t queued_bytes_ = 0;
   std::optional<boost::beast::websocket::close_reason> closing_;

@@ -132,11 +132,23 @@
       finish(data.state || 'succeeded', data.time);
       return true;
     }
+    if (data.type === 'status') {
+      // Queue position ("queued, 2 ahead") or "started": shown as the state,
+      // not as a line of the job's own log.
+      setState(data.state);
+      showMessage(data.state === 'queued' ? data.text : '');
+      if (data.state === 'running' && startedAt === null) {
+        startedAt = parseTime(data.time) || Date.now();
+        startTimer();
+      }
+      return true;
+    }
     if (startedAt === null) {
       startedAt = parseTime(data.time) || Date.now();
       startTimer();
     }
-    if (data.text) appendLine(data.text, data.time);
+    if (data.text) appendLine(data.text, data.time,
+                              data.stream === 'stderr' ? 'stderr' : '');
     if (typeof data.progress === 'number') setProgress(data.progress);
     if (data.state && !FINAL[data.state]) setState(data.state);
     return true;
@@ -158,6 +170,7 @@
       showMessage('');
     });
     source.addEventListener('progress', function (ev) { handle(parse(ev)); });
+    source.addEventListener('status', function (ev) { handle(parse(ev)); });
     source.addEventListener('end', function (ev) {
       var data = parse(ev);
       if (!handle(data) && data && data.type === 'end' && !finished) {
