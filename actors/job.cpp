@@ -186,7 +186,8 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
         }
         auto skip = after - st.dropped;
         if (skip < st.history.size())
-          result.backlog.assign(st.history.begin() + skip, st.history.end());
+          result.backlog.insert(result.backlog.end(), st.history.begin() + skip,
+                                st.history.end());
         if (!is_final(st.info.state)) {
           if (st.subscribers.size() >= st.options.max_subscribers)
             return caf::result<subscription>{make_error(errc::too_many)};

@@ -26,6 +26,8 @@ struct metrics {
   std::atomic<std::uint64_t> events_published{0};
   /// Events handed to connections (one per event and subscriber).
   std::atomic<std::uint64_t> events_delivered{0};
+  /// Bytes queued for streaming connections and not yet written.
+  std::atomic<std::int64_t> queued_bytes{0};
   /// Subscribers disconnected for falling too far behind.
   std::atomic<std::uint64_t> slow_disconnects{0};
   /// HTTP responses by status class: 1xx .. 5xx.

@@ -12,6 +12,7 @@ subscriber_data::subscriber_data() {
 }
 
 subscriber_data::~subscriber_data() {
+
   global_metrics().subscribers--;
 }
 
@@ -59,15 +60,15 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
                       event::no_progress, job_state::failed));
     self->quit();
   });
-  // `await` holds back events from the job until the subscription reply is
-  // handled, so the backlog always comes first.
+  // No event can come before the subscription reply: the job sends both,
+  // and messages between two actors arrive in order.
   self->request(registry, caf::infinite, lookup_atom::value, id)
-      .await(
+      .then(
           [=](job_actor job) {
             self->monitor(job);
             auto me = caf::actor_cast<subscriber_actor>(self);
             self->request(job, caf::infinite, subscribe_atom::value, me, after)
-                .await(
+                .then(
                     [=](subscription& sub) {
                       self->state.opened = true;
                       self->state.sink->opened(sub.info);

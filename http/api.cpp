@@ -323,9 +323,11 @@ std::string render_home(std::string_view page,
   std::string rows;
   for (auto& info : jobs) {
     auto id = std::to_string(info.id);
-    rows += "<tr><td><a href=\"/view-progress/" + id + "\">" + id +
-            "</a></td><td>" + html_escape(info.kind) + "</td><td>" +
-            std::string{to_string(info.state)} + "</td><td>";
+    rows +=
+        "<tr><td><a href=\"/view-progress/" + id + "\">" + id +
+        "</a></td><td>" + html_escape(info.kind) +
+        (info.title.empty() ? std::string{} : ": " + html_escape(info.title)) +
+        "</td><td>" + std::string{to_string(info.state)} + "</td><td>";
     if (info.progress >= 0)
       rows +=
           std::to_string(static_cast<int>(std::lround(info.progress * 100))) +

@@ -60,6 +60,7 @@ event_stream::event_stream(beast::tcp_stream&& stream,
 }
 
 event_stream::~event_stream() {
+  global_metrics().queued_bytes -= static_cast<std::int64_t>(queued_bytes_);
   stream_count(format_.kind())--;
 }
 
@@ -155,14 +156,14 @@ void event_stream::push(std::string bytes) {
     return;
   auto owner = std::make_shared<const std::string>(std::move(bytes));
   auto buf = boost::asio::buffer(*owner);
-  queued_bytes_ += buf.size();
+  add_queued(static_cast<std::int64_t>(buf.size()));
   queue_.push_back({std::move(owner), buf});
   write_some();
 }
 
 void event_stream::push(std::shared_ptr<const void> owner,
                         boost::asio::const_buffer bytes) {
-  queued_bytes_ += bytes.size();
+  add_queued(static_cast<std::int64_t>(bytes.size()));
   queue_.push_back({std::move(owner), bytes});
   write_some();
 }
@@ -173,7 +174,7 @@ void event_stream::push(const event_ptr& ev) {
     return;
   if (queued_bytes_ + bytes.size() > ctx_.settings.subscriber_buffer)
     return drop_slow_client();
-  queued_bytes_ += bytes.size();
+  add_queued(static_cast<std::int64_t>(bytes.size()));
   queue_.push_back({ev, boost::asio::buffer(bytes)});
   write_some();
 }
@@ -198,7 +199,7 @@ void event_stream::write_some() {
 
 void event_stream::on_write(beast::error_code ec, std::size_t) {
   for (; in_flight_ > 0; --in_flight_) {
-    queued_bytes_ -= queue_.front().bytes.size();
+    add_queued(-static_cast<std::int64_t>(queue_.front().bytes.size()));
     queue_.pop_front();
   }
   if (ec)
@@ -289,6 +290,12 @@ void event_stream::abort() {
   heartbeat_.cancel();
   beast::error_code ignored;
   stream_.socket().close(ignored);
+}
+
+void event_stream::add_queued(std::int64_t delta) {
+  queued_bytes_ = static_cast<std::size_t>(
+      static_cast<std::int64_t>(queued_bytes_) + delta);
+  global_metrics().queued_bytes += delta;
 }
 
 } // namespace jobcast

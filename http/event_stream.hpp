@@ -71,6 +71,8 @@ private:
   void after_last_write();
   void drop_slow_client();
   void abort();
+  /// Keeps `queued_bytes_` and the process-wide gauge in step.
+  void add_queued(std::int64_t delta);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -47,6 +47,9 @@ std::string render_metrics(const connection_tracker& connections,
   metric(out, "jobcast_events_delivered_total", "counter",
          "Events handed to connections.");
   out << "jobcast_events_delivered_total " << m.events_delivered.load() << '\n';
+  metric(out, "jobcast_stream_queued_bytes", "gauge",
+         "Bytes queued for streaming connections, not yet written.");
+  out << "jobcast_stream_queued_bytes " << m.queued_bytes.load() << '\n';
   metric(out, "jobcast_slow_subscriber_disconnects_total", "counter",
          "Streams dropped for falling too far behind.");
   out << "jobcast_slow_subscriber_disconnects_total "

@@ -115,7 +115,8 @@ session::session(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
                  http_context& ctx)
     : stream_(std::move(stream))
     , buffer_(std::move(buffer))
-    , ctx_(ctx) {}
+    , ctx_(ctx)
+    , read_timer_(stream_.get_executor()) {}
 
 void session::run() {
   // Start on the connection's strand; the token may call shutdown().
@@ -153,7 +154,18 @@ void session::read_request() {
   parser_->header_limit(
       static_cast<std::uint32_t>(ctx_.settings.max_header_bytes));
   parser_->body_limit(ctx_.settings.max_body_bytes);
-  stream_.expires_after(ctx_.settings.read_timeout);
+  // Our own timer, not the stream's: a stream timeout closes the socket, and
+  // a slow sender should still hear 408.
+  stream_.expires_never();
+  timed_out_ = false;
+  read_timer_.expires_after(ctx_.settings.read_timeout);
+  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->reading_)
+      return;
+    self->timed_out_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
   reading_ = true;
   http::async_read(
       stream_, buffer_, *parser_,
@@ -162,17 +174,18 @@ void session::read_request() {
 
 void session::on_read(beast::error_code ec, std::size_t) {
   reading_ = false;
-  if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
-      ec == boost::asio::error::operation_aborted ||
-      ec == boost::asio::error::connection_reset)
-    return close();
-  if (ec == beast::error::timeout) {
+  read_timer_.cancel();
+  if (timed_out_) {
     // An idle keep-alive connection just closes; a slow sender learns why.
     if (!parser_->got_some())
       return close();
     return send(bad_request_and_close(11, status::request_timeout,
                                       "request not received in time"));
   }
+  if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+      ec == boost::asio::error::operation_aborted ||
+      ec == boost::asio::error::connection_reset)
+    return close();
   if (ec) {
     auto code = status_for(ec);
     return send(bad_request_and_close(11, code, ec.message()));
@@ -461,6 +474,8 @@ void session::cancel_job(const request_facts& facts, job_id job) {
 
 void session::send(message_generator msg) {
   auto keep_alive = msg.keep_alive();
+  // A client that does not take its answer in time is cut off.
+  stream_.expires_after(ctx_.settings.read_timeout);
   beast::async_write(stream_, std::move(msg),
                      beast::bind_front_handler(&session::on_write,
                                                shared_from_this(), keep_alive));

@@ -7,6 +7,7 @@
 #include "http/router.hpp"
 #include "http/stream_format.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message_generator.hpp>
@@ -70,6 +71,8 @@ private:
   std::optional<
       boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
+  boost::asio::steady_timer read_timer_;
+  bool timed_out_ = false;
   bool reading_ = false;
   bool stopping_ = false;
 };

@@ -42,6 +42,7 @@ ws_session::ws_session(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
 }
 
 ws_session::~ws_session() {
+  global_metrics().queued_bytes -= static_cast<std::int64_t>(queued_bytes_);
   ws_count()--;
 }
 
@@ -107,7 +108,7 @@ void ws_session::deliver(const event_ptr& ev) {
     return close_after_queue(
         {websocket::close_code::policy_error, "too slow; reconnect to resume"});
   }
-  queued_bytes_ += encode(*ev).size();
+  add_queued(static_cast<std::int64_t>(encode(*ev).size()));
   queue_.push_back(ev);
   if (ev->type() == event_type::end)
     return close_after_queue({websocket::close_code::normal, "job ended"});
@@ -137,9 +138,17 @@ void ws_session::closed(stream_close why) {
         ->run_after(std::move(msg));
     return;
   }
-  if (why == stream_close::shutting_down)
+  if (why == stream_close::shutting_down) {
+    // Don't let a client that never answers the close hold up the
+    // shutdown.
+    deadline_.expires_after(std::chrono::seconds{1});
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->abort();
+    });
     return close_after_queue(
         {websocket::close_code::going_away, "server shutting down"});
+  }
   if (why == stream_close::finished)
     return close_after_queue({websocket::close_code::normal, "job ended"});
   close_after_queue({websocket::close_code::internal_error, "job lost"});
@@ -207,7 +216,7 @@ void ws_session::write_some() {
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  queued_bytes_ -= encode(*queue_.front()).size();
+  add_queued(-static_cast<std::int64_t>(encode(*queue_.front()).size()));
   queue_.pop_front();
   if (ec)
     return abort();
@@ -231,6 +240,12 @@ void ws_session::abort() {
   beast::error_code ignored;
   auto& sock = ws_ ? beast::get_lowest_layer(*ws_).socket() : tcp_.socket();
   sock.close(ignored);
+}
+
+void ws_session::add_queued(std::int64_t delta) {
+  queued_bytes_ = static_cast<std::size_t>(
+      static_cast<std::int64_t>(queued_bytes_) + delta);
+  global_metrics().queued_bytes += delta;
 }
 
 } // namespace jobcast

@@ -50,6 +50,8 @@ private:
   /// Sends a close frame once every queued event is out.
   void close_after_queue(boost::beast::websocket::close_reason reason);
   void abort();
+  /// Keeps `queued_bytes_` and the process-wide gauge in step.
+  void add_queued(std::int64_t delta);
 
   boost::beast::tcp_stream tcp_;
   std::optional<ws_stream> ws_;

@@ -419,3 +419,52 @@ TEST(constant_time_equal, compares_whole_strings) {
   EXPECT_FALSE(constant_time_equal("abc", "ab"));
   EXPECT_TRUE(constant_time_equal("", ""));
 }
+
+TEST_F(actors, job_turns_away_subscribers_past_its_limit) {
+  registry_settings settings;
+  settings.kinds.emplace("manual", manual_job());
+  settings.jobs.max_subscribers = 1;
+  reg = sys.spawn(registry, settings);
+  auto id = start("manual").id;
+  auto first = std::make_shared<recording_sink>();
+  auto second = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, first);
+  publish(lookup(id), "x");
+  first->await_events(1);
+  sys.spawn(subscriber, reg, id, std::uint64_t{0}, second);
+  EXPECT_EQ(second->await_closed(), stream_close::overloaded);
+}
+
+TEST_F(actors, history_drops_old_events_and_resumers_get_a_gap) {
+  registry_settings settings;
+  settings.kinds.emplace("manual", manual_job());
+  settings.jobs.max_events = 2;
+  reg = sys.spawn(registry, settings);
+  auto id = start("manual").id;
+  for (auto text : {"a", "b", "c", "d"})
+    publish(lookup(id), text);
+  auto sink = std::make_shared<recording_sink>();
+  sys.spawn(subscriber, reg, id, std::uint64_t{1}, sink);
+  auto texts = sink->await_events(3);
+  ASSERT_EQ(texts.size(), 3u);
+  EXPECT_EQ(texts[0], "1 earlier events were dropped from the history");
+  EXPECT_EQ(sink->seqs(), (std::vector<std::uint64_t>{2, 3, 4}));
+}
+
+TEST_F(actors, registry_evicts_the_oldest_finished_jobs_first) {
+  registry_settings settings;
+  settings.kinds.emplace("manual", manual_job());
+  settings.max_retained = 1;
+  reg = sys.spawn(registry, settings);
+  auto running = start("manual").id;
+  auto a = start("manual").id;
+  auto b = start("manual").id;
+  auto job_a = lookup(a);
+  self->monitor(job_a);
+  EXPECT_FALSE(finish(job_a, job_state::succeeded));
+  EXPECT_FALSE(finish(lookup(b), job_state::succeeded));
+  self->receive([](caf::down_msg&) {}); // a is evicted...
+  EXPECT_FALSE(lookup(a));
+  EXPECT_TRUE(lookup(b));       // ...b is the one finished job kept...
+  EXPECT_TRUE(lookup(running)); // ...and running jobs are never evicted.
+}

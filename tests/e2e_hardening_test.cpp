@@ -1,0 +1,445 @@
+// Limits, faults and leaks end to end: a real jobcast process against
+// clients that are slow, broken, greedy or gone.
+
+#include "support/server_test.hpp"
+
+#include <arpa/inet.h>
+#include <boost/json.hpp>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace jobcast::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+using hardening = server_test;
+
+json::object parse_object(const std::string& text) {
+  return json::parse(text).as_object();
+}
+
+/// A raw TCP connection: send what you like, read what comes.
+class raw_socket {
+public:
+  explicit raw_socket(std::uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  raw_socket(raw_socket&& other) noexcept
+      : fd_(other.fd_) {
+    other.fd_ = -1;
+  }
+  ~raw_socket() {
+    if (fd_ >= 0)
+      close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  void send_text(const std::string& text) {
+    (void)!::send(fd_, text.data(), text.size(), MSG_NOSIGNAL);
+  }
+  /// Reads until `marker` shows up, the peer closes, or `timeout` passes.
+  std::string read_until(const std::string& marker,
+                         std::chrono::milliseconds timeout = 5s) {
+    timeval tv{};
+    tv.tv_sec = static_cast<long>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<long>((timeout.count() % 1000) * 1000);
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    std::string result;
+    char buf[4096];
+    while (marker.empty() || result.find(marker) == std::string::npos) {
+      auto n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0)
+        break;
+      result.append(buf, static_cast<std::size_t>(n));
+    }
+    return result;
+  }
+  /// Closes with a reset instead of a FIN.
+  void reset() {
+    linger lin{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+    close(fd_);
+    fd_ = -1;
+  }
+
+private:
+  int fd_ = -1;
+};
+
+long rss_kib(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+std::string api_start(std::uint16_t port, const std::string& body) {
+  auto res = request(port, "POST", "/api/jobs", {}, body);
+  EXPECT_EQ(res.status, 201u) << res.body;
+  return res.body;
+}
+
+std::string id_of(const std::string& body) {
+  return std::to_string(parse_object(body).at("id").as_int64());
+}
+
+std::string token_of(const std::string& body) {
+  return std::string{parse_object(body).at("token").as_string()};
+}
+
+} // namespace
+
+// -- limits ------------------------------------------------------------------
+
+TEST_F(hardening, connections_past_the_limit_get_503_and_no_actor) {
+  start({"--limits.max-connections=4"});
+  std::vector<raw_socket> held;
+  for (int i = 0; i < 4; ++i) {
+    held.emplace_back(port());
+    held.back().send_text("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_NE(held.back().read_until("</html>").find("200 OK"),
+              std::string::npos);
+  }
+  raw_socket extra{port()};
+  extra.send_text("GET /view-progress/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto answer = extra.read_until("");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 503 Service Unavailable", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Retry-After: 1"), std::string::npos);
+  held.clear();
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_connections_open") == 1; }));
+  EXPECT_EQ(metric(port(), "jobcast_subscriber_actors"), 0);
+}
+
+TEST_F(hardening, oldest_finished_jobs_are_evicted_running_ones_never) {
+  start({"--limits.max-retained-jobs=2", "--workers=8"});
+  auto running = id_of(api_start(port(), R"({"kind":"external"})"));
+  std::vector<std::string> done;
+  for (int i = 0; i < 3; ++i) {
+    done.push_back(id_of(api_start(port(), R"({"kind":"noop"})")));
+    ASSERT_TRUE(eventually([&] {
+      return parse_object(
+                 request(port(), "GET", "/api/jobs/" + done.back()).body)
+                 .at("state") == "succeeded";
+    }));
+  }
+  EXPECT_TRUE(eventually([&] {
+    return request(port(), "GET", "/api/jobs/" + done[0]).status == 404;
+  }));
+  EXPECT_EQ(request(port(), "GET", "/api/jobs/" + done[1]).status, 200u);
+  EXPECT_EQ(request(port(), "GET", "/api/jobs/" + done[2]).status, 200u);
+  EXPECT_EQ(request(port(), "GET", "/api/jobs/" + running).status, 200u);
+}
+
+TEST_F(hardening, viewers_past_the_per_job_limit_get_503) {
+  start({"--limits.max-subscribers-per-job=2", "--demo.interval=10s"});
+  auto id = id_of(api_start(port(), R"({"kind":"demo"})"));
+  stream a{port(), "/view-progress/" + id};
+  stream b{port(), "/jobs/" + id + "/events"};
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 2; }));
+  for (auto target : {"/view-progress/" + id, "/jobs/" + id + "/events"}) {
+    auto res = request(port(), "GET", target);
+    EXPECT_EQ(res.status, 503u) << target;
+    EXPECT_EQ(res.header("retry-after"), "1");
+  }
+  EXPECT_EQ(ws_refusal(port(), "/jobs/" + id + "/ws").status, 503u);
+  // The turned-away viewers left nothing behind.
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 2; }));
+}
+
+TEST_F(hardening, history_keeps_the_newest_events_and_marks_the_gap) {
+  start({"--limits.max-events-per-job=3"});
+  auto body = api_start(port(), R"({"kind":"external"})");
+  auto id = id_of(body);
+  auto res = request(port(), "POST", "/api/jobs/" + id + "/events",
+                     {{"Authorization", "Bearer " + token_of(body)},
+                      {"Content-Type", "text/plain"}},
+                     "e1\ne2\ne3\ne4\ne5\n");
+  EXPECT_EQ(res.body, "{\"seqs\":[1,2,3,4,5]}\n");
+  request(port(), "POST", "/api/jobs/" + id + "/finish",
+          {{"Authorization", "Bearer " + token_of(body)}}, "{}");
+  // Events 1-3 are gone (the end event is the 6th and counts too).
+  stream all{port(), "/jobs/" + id + "/events"};
+  auto events = sse_reader{all}.rest();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].type, "gap");
+  EXPECT_EQ(events[0].id, "3");
+  EXPECT_NE(parse_object(events[0].data)
+                .at("text")
+                .as_string()
+                .find("3 earlier events were dropped"),
+            std::string::npos);
+  EXPECT_EQ(events[1].id, "4");
+  EXPECT_EQ(events[3].type, "end");
+  // A client that already has everything up to 4 sees no gap.
+  stream resumed{port(), "/jobs/" + id + "/events", {{"Last-Event-ID", "4"}}};
+  auto rest = sse_reader{resumed}.rest();
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].id, "5");
+}
+
+TEST_F(hardening, slow_senders_get_408_and_idle_connections_close) {
+  start({"--http.read-timeout=300ms"});
+  raw_socket slow{port()};
+  slow.send_text("GET / HTTP/1.1\r\nHost: x\r\n"); // ...and nothing more.
+  auto answer = slow.read_until("", 5s);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408 Request Timeout", 0), 0u) << answer;
+  raw_socket idle{port()};
+  auto before = clock_type::now();
+  EXPECT_EQ(idle.read_until("", 5s), ""); // Closed without a word.
+  EXPECT_LT(clock_type::now() - before, 4s);
+}
+
+TEST_F(hardening, malformed_http_is_answered_400_and_reaches_no_actor) {
+  start();
+  for (auto raw :
+       {std::string{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                    "chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
+        std::string{"POST /api/jobs HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 5\r\nTransfer-Encoding: "
+                    "chunked\r\n\r\n"},
+        std::string{"GET / HTTP/1.1\r\nHost: x\r\nX-Evil: a\rb\r\n\r\n"},
+        std::string{"GET / HTTP/1.1\r\nBad Header Name: x\r\n\r\n"},
+        std::string{"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n"},
+        std::string{"GET / HTTP/9.9\r\nHost: x\r\n\r\n"}}) {
+    raw_socket s{port()};
+    s.send_text(raw);
+    auto answer = s.read_until("");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400 Bad Request", 0), 0u) << raw;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << raw;
+  }
+  EXPECT_EQ(metric(port(), "jobcast_jobs_started_total"), 0);
+}
+
+TEST_F(hardening, every_response_carries_nosniff_and_a_csp) {
+  start();
+  auto id = id_of(api_start(port(), R"({"kind":"demo"})"));
+  for (std::string target :
+       {std::string{"/"}, std::string{"/assets/view.js"}, std::string{"/nope"},
+        std::string{"/api/jobs"}, "/api/jobs/" + id, std::string{"/metrics"},
+        std::string{"/healthz"}}) {
+    auto res = request(port(), "GET", target);
+    EXPECT_EQ(res.header("x-content-type-options"), "nosniff") << target;
+    EXPECT_NE(res.header("content-security-policy").find("default-src 'self'"),
+              std::string::npos)
+        << target;
+  }
+}
+
+TEST_F(hardening, pages_escape_what_jobs_and_users_wrote) {
+  start();
+  api_start(port(),
+            R"({"kind":"external","title":"<script>alert('x')</script>&"})");
+  auto page = request(port(), "GET", "/").body;
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"),
+            std::string::npos);
+}
+
+// -- observability -----------------------------------------------------------
+
+TEST_F(hardening, healthz_and_metrics_report_the_state_of_things) {
+  start({"--demo.interval=10s"});
+  auto health = request(port(), "GET", "/healthz");
+  EXPECT_EQ(health.status, 200u);
+  EXPECT_EQ(health.body, "ok\n");
+  auto id = id_of(api_start(port(), R"({"kind":"demo"})"));
+  api_start(port(), R"({"kind":"noop"})");
+  stream viewer{port(), "/jobs/" + id + "/events"};
+  ASSERT_EQ(viewer.status(), 200u);
+  EXPECT_TRUE(eventually([&] {
+    return metric(port(), "jobcast_jobs{state=\"succeeded\"}") == 1 &&
+           metric(port(), "jobcast_jobs{state=\"running\"}") == 1;
+  }));
+  EXPECT_EQ(metric(port(), "jobcast_streams_open{transport=\"sse\"}"), 1);
+  EXPECT_GT(metric(port(), "jobcast_actors_running"), 3);
+  EXPECT_GT(metric(port(), "jobcast_http_responses_total{class=\"2xx\"}"), 3);
+  request(port(), "GET", "/nope");
+  EXPECT_GE(metric(port(), "jobcast_http_responses_total{class=\"4xx\"}"), 1);
+}
+
+// -- slow viewers
+// --------------------------------------------------------------
+
+TEST_F(hardening, a_stalled_viewer_is_dropped_without_slowing_the_others) {
+  start({"--limits.subscriber-buffer=1048576"});
+  auto body = api_start(port(), R"({"kind":"external"})");
+  auto id = id_of(body);
+  auto token = token_of(body);
+  // One viewer subscribes and then reads nothing; another reads everything.
+  raw_socket stalled{port()};
+  stalled.send_text("GET /jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 1; }));
+  std::size_t lines = 0;
+  std::thread reader{[&] {
+    stream s{port(), "/view-progress/" + id};
+    for (auto& chunk : s.rest(30s))
+      lines += std::count(chunk.begin(), chunk.end(), '\n');
+  }};
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 2; }));
+  // 40 MB in 60 kB events: far more than the stalled client's socket
+  // buffers and its 1 MiB allowance can hold.
+  const std::string text(60 * 1024, 'x');
+  double most_queued = 0;
+  for (int i = 0; i < 680; ++i) {
+    if (i % 20 == 0)
+      most_queued =
+          std::max(most_queued, metric(port(), "jobcast_stream_queued_bytes"));
+    ASSERT_EQ(request(port(), "POST", "/api/jobs/" + id + "/events",
+                      {{"Authorization", "Bearer " + token},
+                       {"Content-Type", "text/plain"}},
+                      text)
+                  .status,
+              202u);
+  }
+  request(port(), "POST", "/api/jobs/" + id + "/finish",
+          {{"Authorization", "Bearer " + token}}, "{}");
+  reader.join();
+  // The reader got every event although the other viewer never read one.
+  EXPECT_EQ(lines, 680u);
+  EXPECT_EQ(metric(port(), "jobcast_slow_subscriber_disconnects_total"), 1);
+  // What the server held for its viewers never grew past the allowance
+  // (plus one event and the notice): the 40 MB live once, in the history.
+  EXPECT_GT(most_queued, 0);
+  EXPECT_LT(most_queued, 2 * 1048576 + 2 * 70 * 1024);
+  EXPECT_LT(metric(port(), "jobcast_stream_queued_bytes"), 1048576 + 4096);
+  // When it finally reads, it finds the notice, then the end of the stream.
+  auto got = stalled.read_until("0\r\n\r\n", 10s);
+  EXPECT_NE(got.find("event: overflow"), std::string::npos);
+  // And it resumes, by Last-Event-ID, without a gap.
+  auto last_id = got.rfind("\nid: ");
+  ASSERT_NE(last_id, std::string::npos);
+  auto last = std::stoull(got.substr(last_id + 5));
+  stream resumed{port(),
+                 "/jobs/" + id + "/events",
+                 {{"Last-Event-ID", std::to_string(last)}}};
+  auto next = sse_reader{resumed}.next();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->id, std::to_string(last + 1));
+}
+
+// -- faults
+// --------------------------------------------------------------------
+
+TEST_F(hardening, sigterm_tells_every_stream_and_exits_zero) {
+  start({"--demo.interval=10s"});
+  auto id = id_of(api_start(port(), R"({"kind":"demo"})"));
+  stream sse{port(), "/jobs/" + id + "/events"};
+  ws_client ws{port(), "/jobs/" + id + "/ws"};
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 2; }));
+  // The clients keep reading, as browsers would.
+  std::vector<sse_event> events;
+  std::optional<std::string> frame = "unset";
+  std::thread readers[] = {
+      std::thread{[&] { events = sse_reader{sse}.rest(); }},
+      std::thread{[&] { frame = ws.read(); }}};
+  auto begin = clock_type::now();
+  auto status = server_->stop(SIGTERM);
+  server_.reset();
+  for (auto& t : readers)
+    t.join();
+  EXPECT_LT(clock_type::now() - begin, 4s);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "shutdown");
+  EXPECT_FALSE(frame);
+  EXPECT_EQ(ws.close_code(), 1001);
+}
+
+TEST_F(hardening, a_second_signal_exits_at_once) {
+  char path[] = "/tmp/jobcast-flood-XXXXXX";
+  close(mkstemp(path));
+  std::ofstream{path} << "[commands]\nflood={exec=\"/usr/bin/seq\", "
+                         "args=[\"1\", \"2000000\"]}\n";
+  start({std::string{"--config-file="} + path, "--shutdown.grace=60s",
+         "--http.read-timeout=60s"});
+  std::remove(path);
+  // A viewer that reads nothing holds the shutdown for the whole grace.
+  raw_socket stalled{port()};
+  auto flood = id_of(api_start(port(), R"({"kind":"flood"})"));
+  stalled.send_text("GET /view-progress/" + flood +
+                    " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(eventually([&] {
+    return metric(port(), "jobcast_slow_subscriber_disconnects_total") >= 1;
+  }));
+  auto pid = server_->pid();
+  kill(pid, SIGTERM);
+  EXPECT_TRUE(server_->wait_for_output("jobcast stopped", 500ms) == false);
+  auto begin = clock_type::now();
+  auto status = server_->stop(SIGTERM);
+  server_.reset();
+  EXPECT_LT(clock_type::now() - begin, 5s);
+  EXPECT_TRUE(WIFSIGNALED(status));
+}
+
+// -- leaks
+// ---------------------------------------------------------------------
+
+TEST_F(hardening, ten_thousand_abandoned_connections_leave_nothing_behind) {
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+  start({"--demo.interval=60s"});
+  auto id = id_of(api_start(port(), R"({"kind":"demo"})"));
+  auto actors_before = metric(port(), "jobcast_actors_running");
+  auto rss_before = rss_kib(server_->pid());
+  const std::string states[] = {
+      "GET /view-progress/" + id + " HTTP/1.1\r\nHo",              // headers
+      "GET /view-progress/" + id + " HTTP/1.1\r\nHost: x\r\n\r\n", // streaming
+      "GET /jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\n\r\n",   // SSE
+      "GET /jobs/" + id +
+          "/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+          "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", // WS handshake
+      "",                                                        // silent
+  };
+  std::size_t opened = 0;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<raw_socket> batch;
+    for (int i = 0; i < 2000; ++i) {
+      raw_socket s{port()};
+      if (!s.ok())
+        continue;
+      s.send_text(states[i % 5]);
+      batch.push_back(std::move(s));
+    }
+    opened += batch.size();
+    // Half vanish with a reset, half with a close.
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (i % 2 == 0)
+        batch[i].reset();
+    batch.clear();
+  }
+  EXPECT_GE(opened, 9900u);
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_connections_open") == 1; }, 30s));
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 0; }, 30s));
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_actors_running") <= actors_before; },
+      30s));
+  EXPECT_LT(rss_kib(server_->pid()) - rss_before, 64 * 1024);
+  // And the server still serves.
+  EXPECT_EQ(request(port(), "GET", "/api/jobs/" + id).status, 200u);
+}
