@@ -32,6 +32,7 @@ std::string header_bytes(const stream_format& format, const request_facts& f) {
   res.set(http::field::content_type, format.content_type());
   res.set(http::field::cache_control, "no-cache");
   res.set("X-Content-Type-Options", "nosniff");
+  res.set("Content-Security-Policy", content_security_policy);
   // Tells nginx and friends not to buffer the stream.
   res.set("X-Accel-Buffering", "no");
   res.keep_alive(f.keep_alive);
@@ -172,7 +173,10 @@ void event_stream::push(const event_ptr& ev) {
   const auto& bytes = format_.encode(*ev);
   if (bytes.empty())
     return;
-  if (queued_bytes_ + bytes.size() > ctx_.settings.subscriber_buffer)
+  // One event always fits, however large: otherwise a client could never
+  // get past it.
+  if (queued_bytes_ > 0 &&
+      queued_bytes_ + bytes.size() > ctx_.settings.subscriber_buffer)
     return drop_slow_client();
   add_queued(static_cast<std::int64_t>(bytes.size()));
   queue_.push_back({ev, boost::asio::buffer(bytes)});

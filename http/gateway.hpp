@@ -5,7 +5,7 @@
 //    `subscribe`, ...).
 //  - CAF -> Asio: every answer and every event comes back through here,
 //    posted onto the executor (strand) of the connection that asked.
-// Nothing else in http/ includes CAF.
+// Nothing else in http/ talks to actors (server.cpp only uses CAF's logger).
 
 #include "actors/event_sink.hpp"
 #include "actors/job_info.hpp"

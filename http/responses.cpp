@@ -11,13 +11,12 @@ namespace jobcast {
 
 namespace http = boost::beast::http;
 
-namespace {
-
-// The pages load only their own scripts, styles and streams.
-constexpr std::string_view content_security_policy =
+const std::string_view content_security_policy =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
     "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'";
+
+namespace {
 
 http::response<http::string_body> base(const request_facts& req, status code,
                                        std::string_view content_type,

@@ -20,6 +20,10 @@ struct request_facts {
 using boost::beast::http::message_generator;
 using boost::beast::http::status;
 
+/// The Content-Security-Policy of every response: the pages load only
+/// their own scripts, styles and streams.
+extern const std::string_view content_security_policy;
+
 /// Counts a response in the per-class metrics; `make_response` and friends
 /// call it, streams call it for their 200.
 void count_response(unsigned code);

@@ -13,6 +13,7 @@
 #include "http/tokens.hpp"
 #include "http/websocket.hpp"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -215,6 +216,13 @@ void session::handle(request&& req) {
         return send(std::move(*refusal));
       job_spec spec;
       spec.kind = form_field(req.body(), "kind").value_or("demo");
+      // The form starts what the page offers; external jobs need the API,
+      // which hands out their publish token.
+      auto& offered = ctx_.settings.job_kinds;
+      if (std::find(offered.begin(), offered.end(), spec.kind) == offered.end())
+        return send(
+            error_response(facts, status::bad_request,
+                           "no job kind \"" + spec.kind + "\" to start here"));
       return start_job(facts, std::move(spec), false, {});
     }
     return home_page(facts);
@@ -434,9 +442,11 @@ void session::start_job(const request_facts& facts, job_spec spec, bool api,
         }
         auto& err = std::get<failure>(result);
         if (err.code == errc::unknown_kind)
-          return self->send(json_error(facts, status::bad_request,
-                                       "unknown kind",
-                                       "no job kind of that name"));
+          return self->send(api ? json_error(facts, status::bad_request,
+                                             "unknown kind",
+                                             "no job kind of that name")
+                                : error_response(facts, status::bad_request,
+                                                 "no job kind of that name"));
         self->send(api ? json_error(facts, status::service_unavailable,
                                     "unavailable", err.detail)
                        : error_response(facts, status::service_unavailable,

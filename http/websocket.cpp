@@ -71,12 +71,19 @@ void ws_session::opened(const job_info&) {
   // Beast pings after half the idle timeout without traffic.
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds{30};
-  timeouts.idle_timeout = ctx_.settings.heartbeat * 2;
-  timeouts.keep_alive_pings = true;
+  // --sse.heartbeat=0 turns pings off (and with them the idle check).
+  if (ctx_.settings.heartbeat.count() > 0) {
+    timeouts.idle_timeout = ctx_.settings.heartbeat * 2;
+    timeouts.keep_alive_pings = true;
+  } else {
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+  }
   ws_->set_option(timeouts);
   ws_->set_option(
       websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(beast::http::field::server, "jobcast");
+        res.set("X-Content-Type-Options", "nosniff");
       }));
   ws_->read_message_max(64 * 1024);
   count_response(101);
@@ -95,7 +102,8 @@ void ws_session::on_accept(beast::error_code ec) {
 void ws_session::deliver(const event_ptr& ev) {
   if (dead_ || closing_)
     return;
-  if (queued_bytes_ + encode(*ev).size() > ctx_.settings.subscriber_buffer) {
+  if (queued_bytes_ > 0 &&
+      queued_bytes_ + encode(*ev).size() > ctx_.settings.subscriber_buffer) {
     // Too far behind: what is queued still goes, then a close frame that
     // says why; a client that takes none of it is cut off after the read
     // timeout.

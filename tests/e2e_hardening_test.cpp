@@ -242,6 +242,33 @@ TEST_F(hardening, every_response_carries_nosniff_and_a_csp) {
   }
 }
 
+TEST_F(hardening, streams_carry_nosniff_and_a_csp_too) {
+  start({"--demo.interval=10s"});
+  auto id = id_of(api_start(port(), R"({"kind":"demo"})"));
+  for (auto target : {"/view-progress/" + id, "/jobs/" + id + "/events"}) {
+    stream s{port(), target};
+    EXPECT_EQ(s.header("X-Content-Type-Options"), "nosniff") << target;
+    EXPECT_NE(s.header("Content-Security-Policy").find("default-src 'self'"),
+              std::string::npos)
+        << target;
+  }
+}
+
+TEST_F(hardening, the_form_starts_only_what_the_page_offers) {
+  start();
+  auto res = request(port(), "POST", "/",
+                     {{"Content-Type", "application/x-www-form-urlencoded"}},
+                     "kind=external");
+  EXPECT_EQ(res.status, 400u);
+  EXPECT_EQ(res.header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(request(port(), "POST", "/",
+                    {{"Content-Type", "application/x-www-form-urlencoded"}},
+                    "kind=nope")
+                .status,
+            400u);
+  EXPECT_EQ(metric(port(), "jobcast_jobs_started_total"), 0);
+}
+
 TEST_F(hardening, pages_escape_what_jobs_and_users_wrote) {
   start();
   api_start(port(),

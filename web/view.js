@@ -132,6 +132,11 @@
       finish(data.state || 'succeeded', data.time);
       return true;
     }
+    if (data.type === 'gap') {
+      // The server no longer keeps the oldest lines: say so, in place.
+      appendLine(data.text, data.time, 'gap');
+      return true;
+    }
     if (data.type === 'status') {
       // Queue position ("queued, 2 ahead") or "started": shown as the state,
       // not as a line of the job's own log.
@@ -171,6 +176,7 @@
     });
     source.addEventListener('progress', function (ev) { handle(parse(ev)); });
     source.addEventListener('status', function (ev) { handle(parse(ev)); });
+    source.addEventListener('gap', function (ev) { handle(parse(ev)); });
     source.addEventListener('end', function (ev) {
       var data = parse(ev);
       if (!handle(data) && data && data.type === 'end' && !finished) {
