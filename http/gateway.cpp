@@ -11,6 +11,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <chrono>
+#include <mutex>
+#include <vector>
 
 namespace jobcast {
 
@@ -32,8 +34,11 @@ failure to_failure(const caf::error& err) {
 }
 
 /// Forwards a subscriber actor's calls to a connection on that connection's
-/// executor, and drops them once the connection is gone.
-class asio_sink final : public event_sink {
+/// executor, and drops them once the connection is gone. Events that arrive
+/// while a hand-over is already on its way join it: one post (and so one
+/// write) carries a whole burst.
+class asio_sink final : public event_sink,
+                        public std::enable_shared_from_this<asio_sink> {
 public:
   asio_sink(gateway::executor ex, std::weak_ptr<event_sink> target)
       : ex_(std::move(ex))
@@ -47,9 +52,23 @@ public:
   }
 
   void deliver(const event_ptr& ev) override {
-    to_asio(ex_, [t = target_, ev] {
-      if (auto p = t.lock())
-        p->deliver(ev);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      pending_.push_back(ev);
+      if (scheduled_)
+        return;
+      scheduled_ = true;
+    }
+    to_asio(ex_, [self = shared_from_this()] {
+      std::vector<event_ptr> batch;
+      {
+        std::lock_guard<std::mutex> guard{self->mtx_};
+        batch.swap(self->pending_);
+        self->scheduled_ = false;
+      }
+      if (auto p = self->target_.lock())
+        for (auto& ev : batch)
+          p->deliver(ev);
     });
   }
 
@@ -63,6 +82,9 @@ public:
 private:
   gateway::executor ex_;
   std::weak_ptr<event_sink> target_;
+  std::mutex mtx_;
+  std::vector<event_ptr> pending_;
+  bool scheduled_ = false;
 };
 
 } // namespace

@@ -221,7 +221,9 @@ TEST_F(seed, logger_shows_the_actors_at_work) {
          "--logger.console-verbosity=debug"});
   auto id = start_job();
   EXPECT_EQ(stream(port(), "/view-progress/" + id).rest(), seed_lines);
+  // The job's and the subscriber's last lines come from two threads.
   EXPECT_TRUE(server_->wait_for_output("job 1 finished: succeeded"));
+  EXPECT_TRUE(server_->wait_for_output("subscriber: job 1 ended"));
   auto log = server_->output();
   for (auto text :
        {"registry: job 1 is actor", "job 1 spawned: kind demo",
