@@ -241,9 +241,14 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
         if (st.info.state != job_state::queued ||
             (!st.history.empty() && st.info.queue_position == ahead))
           return;
+        auto first = st.history.empty();
         st.info.queue_position = ahead;
-        broadcast(self, event_type::status,
-                  "queued, " + std::to_string(ahead) + " ahead");
+        // Every move is in the info; only some are events, or a long queue
+        // would record a quadratic number of them: the first, then powers of
+        // two, then each of the last 16.
+        if (first || ahead < 16 || (ahead & (ahead - 1)) == 0)
+          broadcast(self, event_type::status,
+                    "queued, " + std::to_string(ahead) + " ahead");
       },
       [=](idle_atom) {
         auto& st = self->state;

@@ -30,9 +30,17 @@ bool forward(subscriber_pointer self, const event_ptr& ev) {
   return ev->type() == event_type::end;
 }
 
+/// Quits, first taking back the monitor on the job: a monitor lives on the
+/// job until it is removed, and a job outlives many of its subscribers.
+void stop(subscriber_pointer self, caf::error reason = caf::error{}) {
+  if (self->state.job)
+    self->demonitor(self->state.job);
+  self->quit(std::move(reason));
+}
+
 void finish_with(subscriber_pointer self, stream_close why) {
   self->state.sink->closed(why);
-  self->quit();
+  stop(self);
 }
 
 } // namespace
@@ -47,7 +55,10 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
   st.last_seq = after;
   JOBCAST_LOG_INFO("subscriber spawned for job " << id << " after event "
                                                  << after);
+  // The connection went away (or the server stops).
+  self->set_exit_handler([=](caf::exit_msg& msg) { stop(self, msg.reason); });
   self->set_down_handler([=](caf::down_msg& msg) {
+    self->state.job = nullptr; // Its monitor went with it.
     JOBCAST_LOG_INFO("subscriber: job " << self->state.id
                                         << " down: " << to_string(msg.reason));
     if (!self->state.opened)
@@ -58,7 +69,7 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
                       self->state.last_seq + 1, event_type::end,
                       "job failed: " + to_string(msg.reason),
                       event::no_progress, job_state::failed));
-    self->quit();
+    stop(self);
   });
   // No event can come before the subscription reply: the job sends both,
   // and messages between two actors arrive in order.
@@ -66,6 +77,7 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
       .then(
           [=](job_actor job) {
             self->monitor(job);
+            self->state.job = job.address();
             auto me = caf::actor_cast<subscriber_actor>(self);
             self->request(job, caf::infinite, subscribe_atom::value, me, after)
                 .then(
@@ -74,7 +86,7 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
                       self->state.sink->opened(sub.info);
                       for (auto& ev : sub.backlog)
                         if (forward(self, ev)) {
-                          self->quit();
+                          stop(self);
                           return;
                         }
                       // Resumed at or past the end of a finished job:
@@ -99,7 +111,7 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
       [=](const event_ptr& ev) {
         if (forward(self, ev)) {
           JOBCAST_LOG_INFO("subscriber: job " << self->state.id << " ended");
-          self->quit();
+          stop(self);
         }
       },
   };

@@ -18,6 +18,8 @@ struct subscriber_data {
   job_id id = 0;
   /// The sequence number of the last event handed to the sink.
   std::uint64_t last_seq = 0;
+  /// The job followed, once looked up.
+  caf::actor_addr job;
   /// Whether the sink got `opened`.
   bool opened = false;
   static inline const char* name = "subscriber";

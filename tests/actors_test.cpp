@@ -468,3 +468,23 @@ TEST_F(actors, registry_evicts_the_oldest_finished_jobs_first) {
   EXPECT_TRUE(lookup(b));       // ...b is the one finished job kept...
   EXPECT_TRUE(lookup(running)); // ...and running jobs are never evicted.
 }
+
+TEST_F(actors, a_long_queue_records_few_status_events_per_job) {
+  spawn_registry(10min, 1);
+  std::vector<job_id> ids;
+  for (int i = 0; i < 101; ++i)
+    ids.push_back(start("manual").id);
+  // Let the first 60 run and finish, one after the other.
+  for (int i = 0; i < 60; ++i) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (info(lookup(ids[i])).state != job_state::running &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
+    EXPECT_FALSE(finish(lookup(ids[i]), job_state::succeeded));
+  }
+  auto last = info(lookup(ids.back()));
+  EXPECT_EQ(last.state, job_state::queued);
+  EXPECT_EQ(last.queue_position, 39u);
+  // It moved 60 places but recorded only: 99 (first), 64, 32 — not 60 events.
+  EXPECT_LE(last.events, 4u);
+}
