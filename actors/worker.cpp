@@ -10,13 +10,16 @@ worker_launcher external_job() {
 
 worker_launcher noop_job() {
   return [](caf::local_actor* self, const job_actor& job) {
-    return caf::actor{self->spawn([job](caf::event_based_actor* worker) {
-      worker
-          ->request(job, caf::infinite, finish_atom::value,
-                    job_state::succeeded, std::string{})
-          .then([=](std::uint64_t) { worker->quit(); },
-                [=](caf::error& err) { worker->quit(err); });
-    })};
+    // `job` is a spawn argument rather than a capture: see gateway.cpp.
+    return caf::actor{self->spawn(
+        [](caf::event_based_actor* worker, const job_actor& job) {
+          worker
+              ->request(job, caf::infinite, finish_atom::value,
+                        job_state::succeeded, std::string{})
+              .then([=](std::uint64_t) { worker->quit(); },
+                    [=](caf::error& err) { worker->quit(err); });
+        },
+        job)};
   };
 }
 

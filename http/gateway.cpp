@@ -120,19 +120,23 @@ struct gateway::impl {
   /// the registry and hands the answer back through `to_asio`.
   template <class T, class... Ts>
   void ask(executor ex, callback<T> done, Ts... xs) {
-    auto reg = registry;
-    system.spawn([=](caf::event_based_actor* self) {
-      self->request(reg, request_timeout, xs...)
-          .then(
-              [=](T& value) {
-                to_asio(ex, [done, value = std::move(value)]() mutable {
-                  done(std::move(value));
-                });
-              },
-              [=](caf::error& err) {
-                to_asio(ex, [done, f = to_failure(err)] { done(f); });
-              });
-    });
+    // The registry goes in as a spawn argument, not a capture: CAF 0.17
+    // binds a reference to a null tuple for function actors spawned
+    // without arguments, which UBSan rightly reports.
+    system.spawn(
+        [=](caf::event_based_actor* self, const registry_actor& reg) {
+          self->request(reg, request_timeout, xs...)
+              .then(
+                  [=](T& value) {
+                    to_asio(ex, [done, value = std::move(value)]() mutable {
+                      done(std::move(value));
+                    });
+                  },
+                  [=](caf::error& err) {
+                    to_asio(ex, [done, f = to_failure(err)] { done(f); });
+                  });
+        },
+        registry);
   }
 };
 

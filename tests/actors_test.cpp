@@ -29,9 +29,11 @@ worker_launcher manual_job() {
 /// A job kind whose worker dies at once with an error.
 worker_launcher crashing_job() {
   return [](caf::local_actor* self, const job_actor&) {
-    return caf::actor{self->spawn([](caf::event_based_actor* worker) {
-      worker->quit(caf::sec::runtime_error);
-    })};
+    // An argument, so that CAF 0.17 has a tuple to apply (see gateway.cpp).
+    return caf::actor{
+        self->spawn([](caf::event_based_actor* worker,
+                       int) { worker->quit(caf::sec::runtime_error); },
+                    0)};
   };
 }
 
