@@ -32,17 +32,25 @@ std::string trim(std::string_view text) {
   return std::string{text.substr(begin, end - begin + 1)};
 }
 
-} // namespace
-
-std::variant<job_spec, bad_input> parse_job_spec(std::string_view body) {
+/// Parses a request body that must be one JSON object.
+std::variant<json::object, bad_input> parse_object(std::string_view body) {
   boost::system::error_code ec;
   auto value = json::parse(body, ec);
   if (ec)
     return bad_input{"malformed JSON", ec.message()};
   if (!value.is_object())
     return bad_input{"malformed request", "expected a JSON object"};
+  return std::move(value.as_object());
+}
+
+} // namespace
+
+std::variant<job_spec, bad_input> parse_job_spec(std::string_view body) {
+  auto parsed = parse_object(body);
+  if (auto* err = std::get_if<bad_input>(&parsed))
+    return *err;
   job_spec spec;
-  for (auto& [key, field] : value.as_object()) {
+  for (auto& [key, field] : std::get<json::object>(parsed)) {
     if (key == "kind") {
       if (!field.is_string())
         return bad_input{"malformed request", "\"kind\" must be a string"};
@@ -160,13 +168,10 @@ parse_finish(std::string_view body, std::size_t max_event_bytes) {
   finish_request result;
   if (body.empty())
     return result;
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  if (ec)
-    return bad_input{"malformed JSON", ec.message()};
-  if (!value.is_object())
-    return bad_input{"malformed request", "expected a JSON object"};
-  for (auto& [key, field] : value.as_object()) {
+  auto parsed = parse_object(body);
+  if (auto* err = std::get_if<bad_input>(&parsed))
+    return *err;
+  for (auto& [key, field] : std::get<json::object>(parsed)) {
     if (key == "state") {
       if (!field.is_string())
         return bad_input{"malformed request", "\"state\" must be a string"};

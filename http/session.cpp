@@ -339,35 +339,38 @@ void session::stream_events(const request_facts& facts, job_id job,
   stream->run();
 }
 
-void session::home_page(const request_facts& facts) {
+template <class Render> void session::with_jobs(Render render) {
+  // Pages render what they can: no jobs if the registry does not answer.
   ctx_.actors.list_jobs(
-      stream_.get_executor(), [self = shared_from_this(),
-                               facts](outcome<std::vector<job_info>> result) {
+      stream_.get_executor(),
+      [self = shared_from_this(),
+       render = std::move(render)](outcome<std::vector<job_info>> result) {
         std::vector<job_info> jobs;
         if (auto* list = std::get_if<std::vector<job_info>>(&result))
           jobs = std::move(*list);
-        if (jobs.size() > 20)
-          jobs.resize(20);
-        auto page = find_asset("index.html");
-        self->send(make_response(
-            facts, status::ok, content_type_for(page->name),
-            render_home(page->bytes, jobs, self->ctx_.settings.job_kinds,
-                        !self->ctx_.settings.start_token.empty())));
+        self->send(render(*self, std::move(jobs)));
       });
 }
 
+void session::home_page(const request_facts& facts) {
+  with_jobs([facts](session& self, std::vector<job_info> jobs) {
+    if (jobs.size() > 20)
+      jobs.resize(20);
+    auto page = find_asset("index.html");
+    return make_response(facts, status::ok, content_type_for(page->name),
+                         render_home(page->bytes, jobs,
+                                     self.ctx_.settings.job_kinds,
+                                     !self.ctx_.settings.start_token.empty()));
+  });
+}
+
 void session::metrics_page(const request_facts& facts) {
-  ctx_.actors.list_jobs(
-      stream_.get_executor(), [self = shared_from_this(),
-                               facts](outcome<std::vector<job_info>> result) {
-        std::vector<job_info> jobs;
-        if (auto* list = std::get_if<std::vector<job_info>>(&result))
-          jobs = std::move(*list);
-        self->send(make_response(
-            facts, status::ok, "text/plain; version=0.0.4; charset=utf-8",
-            render_metrics(self->ctx_.connections, jobs,
-                           self->ctx_.actors.running_actors())));
-      });
+  with_jobs([facts](session& self, std::vector<job_info> jobs) {
+    return make_response(facts, status::ok,
+                         "text/plain; version=0.0.4; charset=utf-8",
+                         render_metrics(self.ctx_.connections, jobs,
+                                        self.ctx_.actors.running_actors()));
+  });
 }
 
 void session::view_page(const request_facts& facts, job_id job) {

@@ -44,6 +44,8 @@ private:
   void handle(request&& req);
   void stream_events(const request_facts& facts, job_id job,
                      std::uint64_t after, const stream_format& format);
+  /// Lists the jobs, then sends what `render(*this, jobs)` returns.
+  template <class Render> void with_jobs(Render render);
   void home_page(const request_facts& facts);
   void metrics_page(const request_facts& facts);
   void view_page(const request_facts& facts, job_id job);
