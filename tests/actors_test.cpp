@@ -422,6 +422,23 @@ TEST(constant_time_equal, compares_whole_strings) {
   EXPECT_TRUE(constant_time_equal("", ""));
 }
 
+TEST_F(actors, job_actor_that_dies_ends_its_streams_as_failed) {
+  spawn_registry();
+  auto id = start("manual").id;
+  auto job = lookup(id);
+  auto sink = std::make_shared<recording_sink>();
+  // Held, as a connection holds its subscriber: an actor nobody references
+  // any more is gone before it could read its mail.
+  auto sub = sys.spawn(subscriber, reg, id, std::uint64_t{0}, sink);
+  publish(job, "working");
+  sink->await_events(1);
+  self->send_exit(job, caf::sec::runtime_error);
+  auto texts = sink->await_events(2);
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_NE(texts[1].find("job failed"), std::string::npos);
+  EXPECT_EQ(sink->seqs(), (std::vector<std::uint64_t>{1, 2}));
+}
+
 TEST_F(actors, job_turns_away_subscribers_past_its_limit) {
   registry_settings settings;
   settings.kinds.emplace("manual", manual_job());
