@@ -474,8 +474,9 @@ TEST_F(hardening, ten_thousand_abandoned_connections_leave_nothing_behind) {
   EXPECT_TRUE(eventually(
       [&] { return metric(port(), "jobcast_actors_running") <= actors_before; },
       30s));
-  if (rss_is_meaningful)
+  if (rss_is_meaningful) {
     EXPECT_LT(rss_kib(server_->pid()) - rss_before, 64 * 1024);
+  }
   // And the server still serves.
   EXPECT_EQ(request(port(), "GET", "/api/jobs/" + id).status, 200u);
 }
@@ -497,6 +498,7 @@ TEST_F(hardening, subscribe_disconnect_churn_does_not_grow_memory) {
   churn(6000);
   // Each cycle once left ~1 kB on the job (a monitor never taken back):
   // 6000 cycles would be ~6 MB.
-  if (rss_is_meaningful)
+  if (rss_is_meaningful) {
     EXPECT_LT(rss_kib(server_->pid()) - before, 2048);
+  }
 }
