@@ -90,15 +90,16 @@ void check_plain(std::string_view body, std::size_t max,
   for (std::string_view rest = body; !rest.empty();) {
     auto nl = rest.find('\n');
     auto line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{}
-                                        : rest.substr(nl + 1);
+    rest =
+        nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
     if (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
     lines.push_back(line);
   }
-  bool acceptable = !lines.empty() && std::all_of(lines.begin(), lines.end(), [&](auto l) {
-    return l.size() <= max && valid_utf8(l);
-  });
+  bool acceptable =
+      !lines.empty() && std::all_of(lines.begin(), lines.end(), [&](auto l) {
+        return l.size() <= max && valid_utf8(l);
+      });
   auto* events = std::get_if<std::vector<event_input>>(&res);
   FUZZ_CHECK((events != nullptr) == acceptable);
   if (!events) {

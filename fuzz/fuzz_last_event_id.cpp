@@ -68,8 +68,8 @@ void check_prefers_html(std::string_view accept) {
 
 void check_html_escape(std::string_view text) {
   static constexpr std::pair<std::string_view, char> entities[] = {
-      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
-      {"&#39;", '\''},
+      {"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
+      {"&quot;", '"'}, {"&#39;", '\''},
   };
   auto out = html_escape(text);
   FUZZ_CHECK(out.size() <= 6 * text.size());
@@ -120,8 +120,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::string_view input{reinterpret_cast<const char*>(data), size};
   auto nl = input.find('\n');
   auto header = input.substr(0, nl);
-  auto query = nl == std::string_view::npos ? std::string_view{}
-                                            : input.substr(nl + 1);
+  auto query =
+      nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
   check_resume(header, query);
   check_resume({}, query);
   if (size >= 8) {

@@ -14,8 +14,8 @@ using namespace jobcast::fuzz;
 
 namespace {
 
-constexpr method methods[] = {method::get,  method::head, method::post,
-                              method::put,  method::del,  method::other};
+constexpr method methods[] = {method::get, method::head, method::post,
+                              method::put, method::del,  method::other};
 
 std::optional<job_id> reference_job_id(std::string_view s) {
   if (s.size() > 20)
@@ -72,8 +72,8 @@ void check_job_path(std::string_view path, std::string_view prefix,
   FUZZ_CHECK(path.size() >= prefix.size() + suffix.size());
   FUZZ_CHECK(path.substr(0, prefix.size()) == prefix);
   FUZZ_CHECK(path.substr(path.size() - suffix.size()) == suffix);
-  auto digits = path.substr(prefix.size(),
-                            path.size() - prefix.size() - suffix.size());
+  auto digits =
+      path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
   auto id = reference_job_id(digits);
   FUZZ_CHECK(id && *id == job);
 }
@@ -181,11 +181,11 @@ void check_query_param(std::string_view data) {
   // also behind an unrelated pair.
   auto eq = data.find('=');
   auto key = data.substr(0, eq);
-  auto value = eq == std::string_view::npos ? std::string_view{}
-                                            : data.substr(eq + 1);
+  auto value =
+      eq == std::string_view::npos ? std::string_view{} : data.substr(eq + 1);
   if (key != "x") {
-    auto query = "x=1&" + percent_encode_all(key) + "=" +
-                 percent_encode_all(value);
+    auto query =
+        "x=1&" + percent_encode_all(key) + "=" + percent_encode_all(value);
     auto got = query_param(query, key);
     FUZZ_CHECK(got && *got == value);
   }
@@ -211,8 +211,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
 
   // The query part (everything, if there is no '?') as a query string.
   auto qmark = target.find('?');
-  auto query = qmark == std::string_view::npos ? target
-                                               : target.substr(qmark + 1);
+  auto query =
+      qmark == std::string_view::npos ? target : target.substr(qmark + 1);
   check_query_param(query);
 
   // Eight bytes of the target as a job id, for the well-formed paths.
