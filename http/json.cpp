@@ -1,5 +1,7 @@
 #include "http/json.hpp"
 
+#include "actors/process.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
 #include <cstdio>
@@ -119,8 +121,10 @@ std::string seqs_json(const std::vector<std::uint64_t>& seqs) {
 }
 
 std::string error_json(std::string_view error, std::string_view detail) {
+  // Details may quote what a client sent, invalid UTF-8 included; the JSON
+  // we answer with must stay valid (found by fuzz_events).
   object_writer w;
-  w.field("error", error).field("detail", detail);
+  w.field("error", sanitize_utf8(error)).field("detail", sanitize_utf8(detail));
   return std::move(w).str();
 }
 

@@ -305,6 +305,8 @@ TEST_F(live, api_rejects_bad_input_with_json_errors) {
                  bad_case{"POST", "/api/jobs", R"({"title":[]})", 400},
                  bad_case{"GET", "/api/jobs?state=sleeping", "", 400},
                  bad_case{"GET", "/api/jobs?limit=0", "", 400},
+                 // Echoed back in the detail: must still be valid JSON.
+                 bad_case{"GET", "/api/jobs?state=%FF%FE", "", 400},
                  bad_case{"GET", "/api/jobs/12", "", 404},
                  bad_case{"DELETE", "/api/jobs/12", "", 404},
                  bad_case{"GET", "/api/nothing", "", 404},
