@@ -218,7 +218,8 @@ std::variant<job_query, bad_input> parse_job_query(std::string_view query) {
   if (auto state = query_param(query, "state"); state && !state->empty()) {
     job_state s;
     if (!from_string(*state, s))
-      return bad_input{"bad query", "unknown state \"" + *state + "\""};
+      return bad_input{"bad query",
+                       "unknown state \"" + sanitize_utf8(*state) + "\""};
     q.state = s;
   }
   if (auto limit = query_param(query, "limit")) {

@@ -1,6 +1,7 @@
 #include "http/session.hpp"
 
 #include "actors/metrics.hpp"
+#include "actors/process.hpp"
 #include "http/api.hpp"
 #include "http/assets.hpp"
 #include "http/chunked.hpp"
@@ -220,9 +221,9 @@ void session::handle(request&& req) {
       // which hands out their publish token.
       auto& offered = ctx_.settings.job_kinds;
       if (std::find(offered.begin(), offered.end(), spec.kind) == offered.end())
-        return send(
-            error_response(facts, status::bad_request,
-                           "no job kind \"" + spec.kind + "\" to start here"));
+        return send(error_response(facts, status::bad_request,
+                                   "no job kind \"" + sanitize_utf8(spec.kind) +
+                                       "\" to start here"));
       return start_job(facts, std::move(spec), false, {});
     }
     return home_page(facts);
