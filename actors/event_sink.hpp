@@ -19,6 +19,10 @@ public:
 
   virtual void deliver(const event_ptr& ev) = 0;
 
+  /// Ends a run of `deliver` calls that arrived together: a sink may hold
+  /// delivered events until now and write them in one go.
+  virtual void flush() {}
+
   virtual void closed(stream_close why) = 0;
 };
 

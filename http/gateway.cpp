@@ -3,6 +3,7 @@
 #include "actors/subscriber.hpp"
 #include "actors/vocabulary.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_registry.hpp>
@@ -11,7 +12,9 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 namespace jobcast {
@@ -21,10 +24,112 @@ namespace {
 /// How long an ordinary request may wait for an actor's answer.
 constexpr auto request_timeout = std::chrono::seconds{10};
 
-/// The CAF -> Asio crossing: runs `fn` on the connection's executor. Every
-/// call from an actor thread into the HTTP front end goes through here.
-template <class F> void to_asio(const gateway::executor& ex, F&& fn) {
-  boost::asio::post(ex, std::forward<F>(fn));
+/// The CAF -> Asio crossing, one per io_context (an Asio service). Every
+/// call from an actor thread into the HTTP front end is put here and runs on
+/// that context's thread, in the order it was put. Whatever arrives while a
+/// drain is already on its way joins it: a fan-out of one event to the
+/// thousands of connections on one thread costs one post, not one each, and
+/// no strand is needed because the server runs each context on exactly one
+/// thread.
+class inbox final : public boost::asio::execution_context::service {
+public:
+  /// A connection's event, or any other call.
+  struct item {
+    std::weak_ptr<event_sink> target;
+    event_ptr ev;
+    std::function<void()> call;
+  };
+
+  /// Shared with every sink that posts here, so that a sink may outlive the
+  /// io_context (actors stop after the HTTP front end).
+  class state {
+  public:
+    explicit state(boost::asio::io_context::executor_type ex)
+        : ex_(ex) {}
+
+    void put(item x) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (closed_)
+        return;
+      items_.push_back(std::move(x));
+      if (scheduled_)
+        return;
+      scheduled_ = true;
+      // Posted under the lock, so that `close` cannot slip in between.
+      boost::asio::post(ex_, [self = this] { self->drain(); });
+    }
+
+    void close() {
+      std::lock_guard<std::mutex> guard{mtx_};
+      closed_ = true;
+      items_.clear();
+    }
+
+  private:
+    void drain() {
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        batch_.swap(items_);
+        scheduled_ = false;
+      }
+      for (auto& x : batch_) {
+        if (x.call) {
+          x.call();
+        } else if (auto target = x.target.lock()) {
+          target->deliver(x.ev);
+          delivered_.push_back(std::move(target));
+        }
+      }
+      // Each connection writes what it got in this batch in one go.
+      for (auto& target : delivered_)
+        target->flush();
+      delivered_.clear();
+      batch_.clear();
+      // Keep the capacity of ordinary bursts, not of the largest ever.
+      if (batch_.capacity() > max_kept_capacity) {
+        batch_.shrink_to_fit();
+        delivered_.shrink_to_fit();
+      }
+    }
+
+    static constexpr std::size_t max_kept_capacity = 64 * 1024;
+
+    boost::asio::io_context::executor_type ex_;
+    std::mutex mtx_;
+    std::vector<item> items_;
+    // Only touched on the context's thread:
+    std::vector<item> batch_;
+    std::vector<std::shared_ptr<event_sink>> delivered_;
+    bool scheduled_ = false;
+    bool closed_ = false;
+  };
+
+  using key_type = inbox;
+  static inline boost::asio::execution_context::id id;
+
+  explicit inbox(boost::asio::io_context& ioc)
+      : service(ioc)
+      , state_(std::make_shared<state>(ioc.get_executor())) {}
+
+  /// The inbox of the io_context behind `ex`, which must be an io_context's
+  /// own executor (no strand: the context runs on one thread).
+  static std::shared_ptr<state> of(const gateway::executor& ex) {
+    using io_executor = boost::asio::io_context::executor_type;
+    const auto* io = ex.target<io_executor>();
+    if (!io)
+      throw std::logic_error{"gateway: not an io_context executor"};
+    return boost::asio::use_service<inbox>(io->context()).state_;
+  }
+
+private:
+  void shutdown() override { state_->close(); }
+
+  std::shared_ptr<state> state_;
+};
+
+/// Runs `fn` on the thread of the connection behind `ex`.
+void to_asio(const gateway::executor& ex, std::function<void()> fn) {
+  inbox::of(ex)->put({{}, {}, std::move(fn)});
 }
 
 failure to_failure(const caf::error& err) {
@@ -33,58 +138,33 @@ failure to_failure(const caf::error& err) {
                  caf::to_string(err)};
 }
 
-/// Forwards a subscriber actor's calls to a connection on that connection's
-/// executor, and drops them once the connection is gone. Events that arrive
-/// while a hand-over is already on its way join it: one post (and so one
-/// write) carries a whole burst.
-class asio_sink final : public event_sink,
-                        public std::enable_shared_from_this<asio_sink> {
+/// Forwards a subscriber actor's calls to a connection's thread through its
+/// inbox, and drops them once the connection is gone.
+class asio_sink final : public event_sink {
 public:
-  asio_sink(gateway::executor ex, std::weak_ptr<event_sink> target)
-      : ex_(std::move(ex))
+  asio_sink(std::shared_ptr<inbox::state> box, std::weak_ptr<event_sink> target)
+      : box_(std::move(box))
       , target_(std::move(target)) {}
 
   void opened(const job_info& info) override {
-    to_asio(ex_, [t = target_, info] {
-      if (auto p = t.lock())
-        p->opened(info);
-    });
+    box_->put({{}, {}, [t = target_, info] {
+                 if (auto p = t.lock())
+                   p->opened(info);
+               }});
   }
 
-  void deliver(const event_ptr& ev) override {
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      pending_.push_back(ev);
-      if (scheduled_)
-        return;
-      scheduled_ = true;
-    }
-    to_asio(ex_, [self = shared_from_this()] {
-      std::vector<event_ptr> batch;
-      {
-        std::lock_guard<std::mutex> guard{self->mtx_};
-        batch.swap(self->pending_);
-        self->scheduled_ = false;
-      }
-      if (auto p = self->target_.lock())
-        for (auto& ev : batch)
-          p->deliver(ev);
-    });
-  }
+  void deliver(const event_ptr& ev) override { box_->put({target_, ev, {}}); }
 
   void closed(stream_close why) override {
-    to_asio(ex_, [t = target_, why] {
-      if (auto p = t.lock())
-        p->closed(why);
-    });
+    box_->put({{}, {}, [t = target_, why] {
+                 if (auto p = t.lock())
+                   p->closed(why);
+               }});
   }
 
 private:
-  gateway::executor ex_;
+  std::shared_ptr<inbox::state> box_;
   std::weak_ptr<event_sink> target_;
-  std::mutex mtx_;
-  std::vector<event_ptr> pending_;
-  bool scheduled_ = false;
 };
 
 } // namespace
@@ -183,7 +263,7 @@ std::size_t gateway::running_actors() const {
 subscription_handle gateway::subscribe(job_id id, std::uint64_t after,
                                        executor ex,
                                        std::weak_ptr<event_sink> target) {
-  auto sink = std::make_shared<asio_sink>(std::move(ex), std::move(target));
+  auto sink = std::make_shared<asio_sink>(inbox::of(ex), std::move(target));
   auto sub = impl_->system.spawn(subscriber, impl_->registry, id, after,
                                  std::move(sink));
   return subscription_handle{

@@ -4,7 +4,8 @@
 //  - Asio -> CAF: every request to an actor starts here (`start_job`,
 //    `subscribe`, ...).
 //  - CAF -> Asio: every answer and every event comes back through here,
-//    posted onto the executor (strand) of the connection that asked.
+//    handed to the thread of the connection that asked, through that
+//    thread's inbox (gateway.cpp).
 // Nothing else in http/ talks to actors (server.cpp only uses CAF's logger).
 
 #include "actors/event_sink.hpp"

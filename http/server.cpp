@@ -4,8 +4,8 @@
 #include "http/responses.hpp"
 #include "http/session.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <csignal>
 #include <future>
@@ -15,10 +15,22 @@ namespace jobcast {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t n) {
+  std::vector<std::unique_ptr<asio::io_context>> result;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, n); ++i)
+    // Run by exactly one thread each.
+    result.push_back(std::make_unique<asio::io_context>(1));
+  return result;
+}
+
+} // namespace
+
 server::server(gateway& actors, http_settings settings)
     : ctx_{actors, std::move(settings), {}}
-    , ioc_(static_cast<int>(ctx_.settings.threads))
-    , acceptor_(asio::make_strand(ioc_))
+    , contexts_(make_contexts(ctx_.settings.threads))
+    , acceptor_(*contexts_.front())
     , backoff_(acceptor_.get_executor())
     , signals_(signals_ioc_, SIGINT, SIGTERM) {}
 
@@ -38,39 +50,46 @@ std::uint16_t server::listen() {
 }
 
 void server::start() {
-  auto n = std::max<std::size_t>(1, ctx_.settings.threads);
-  for (std::size_t i = 0; i < n; ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& ioc : contexts_)
+    threads_.emplace_back([&ioc = *ioc] {
+      // Stays up while idle; stop() ends it.
+      auto guard = asio::make_work_guard(ioc);
+      ioc.run();
+    });
+}
+
+asio::io_context& server::next_context() {
+  auto& ioc = *contexts_[next_];
+  next_ = (next_ + 1) % contexts_.size();
+  return ioc;
 }
 
 void server::accept() {
-  acceptor_.async_accept(
-      asio::make_strand(ioc_),
-      [this](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-          return;
-        if (ec == asio::error::no_descriptors ||
-            ec == asio::error::no_buffer_space) {
-          // Out of file descriptors: retry shortly instead of spinning.
-          backoff_.expires_after(std::chrono::milliseconds{50});
-          backoff_.async_wait([this](boost::system::error_code wait_ec) {
-            if (!wait_ec)
-              accept();
-          });
-          return;
-        }
-        if (!ec) {
-          socket.set_option(tcp::no_delay(true), ec);
-          if (ctx_.connections.size() >= ctx_.settings.max_connections)
-            refuse(std::move(socket));
-          else
-            std::make_shared<session>(
-                boost::beast::tcp_stream{std::move(socket)},
-                boost::beast::flat_buffer{}, ctx_)
-                ->run();
-        }
-        accept();
+  acceptor_.async_accept(next_context(), [this](boost::system::error_code ec,
+                                                tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;
+    if (ec == asio::error::no_descriptors ||
+        ec == asio::error::no_buffer_space) {
+      // Out of file descriptors: retry shortly instead of spinning.
+      backoff_.expires_after(std::chrono::milliseconds{50});
+      backoff_.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec)
+          accept();
       });
+      return;
+    }
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      if (ctx_.connections.size() >= ctx_.settings.max_connections)
+        refuse(std::move(socket));
+      else
+        std::make_shared<session>(boost::beast::tcp_stream{std::move(socket)},
+                                  boost::beast::flat_buffer{}, ctx_)
+            ->run();
+    }
+    accept();
+  });
 }
 
 void server::refuse(tcp::socket socket) {
@@ -122,7 +141,8 @@ void server::stop() {
   if (!ctx_.connections.wait_empty(deadline))
     JOBCAST_LOG_WARNING("shutdown grace over with " << ctx_.connections.size()
                                                     << " connections open");
-  ioc_.stop();
+  for (auto& ioc : contexts_)
+    ioc->stop();
   for (auto& t : threads_)
     t.join();
   threads_.clear();

@@ -14,8 +14,11 @@ namespace jobcast {
 
 class gateway;
 
-/// The HTTP front end: accepts connections on its own io_context, run by
-/// `settings.threads` threads, one strand per connection.
+/// The HTTP front end: `settings.threads` threads, each running its own
+/// io_context. A connection lives on one of them (assigned round-robin at
+/// accept), so its handlers never run concurrently and need no strand, and
+/// everything the actors send to that thread's connections can be handed
+/// over in one batch (see `inbox` in gateway.cpp).
 class server {
 public:
   server(gateway& actors, http_settings settings);
@@ -43,10 +46,14 @@ public:
 private:
   void accept();
   void refuse(boost::asio::ip::tcp::socket socket);
+  /// The io_context the next accepted connection goes to.
+  boost::asio::io_context& next_context();
 
   // Destroyed last: connections hold references to it.
   http_context ctx_;
-  boost::asio::io_context ioc_;
+  /// One per thread; the first also runs the acceptor.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::size_t next_ = 0;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
   std::vector<std::thread> threads_;
