@@ -58,6 +58,9 @@ event_stream::event_stream(beast::tcp_stream&& stream,
     , req_(req)
     , heartbeat_(stream_.get_executor()) {
   stream_count(format_.kind())++;
+  // Writes are tried directly and only wait when the socket is full.
+  beast::error_code ignored;
+  stream_.socket().non_blocking(true, ignored);
 }
 
 event_stream::~event_stream() {
@@ -91,6 +94,7 @@ void event_stream::opened(const job_info& info) {
     return;
   }
   push(format_.preamble(info));
+  write_some();
   schedule_heartbeat();
 }
 
@@ -106,6 +110,7 @@ void event_stream::schedule_heartbeat() {
       const auto* bytes = self->format_.heartbeat();
       // The bytes are static: no owner needed.
       self->push(nullptr, boost::asio::buffer(*bytes));
+      self->write_some();
     }
     self->schedule_heartbeat();
   });
@@ -114,9 +119,14 @@ void event_stream::schedule_heartbeat() {
 void event_stream::deliver(const event_ptr& ev) {
   if (dead_ || finishing_ || !open_)
     return;
-  push(ev);
-  if (ev->type() == event_type::end)
+  // Written on `flush`, together with the rest of this hand-over.
+  push(ev); // May drop a slow client, which finishes the stream.
+  if (ev->type() == event_type::end && !finishing_)
     finish({});
+}
+
+void event_stream::flush() {
+  write_some();
 }
 
 void event_stream::closed(stream_close why) {
@@ -157,16 +167,13 @@ void event_stream::push(std::string bytes) {
     return;
   auto owner = std::make_shared<const std::string>(std::move(bytes));
   auto buf = boost::asio::buffer(*owner);
-  add_queued(static_cast<std::int64_t>(buf.size()));
-  queue_.push_back({std::move(owner), buf});
-  write_some();
+  push(std::move(owner), buf);
 }
 
 void event_stream::push(std::shared_ptr<const void> owner,
                         boost::asio::const_buffer bytes) {
   add_queued(static_cast<std::int64_t>(bytes.size()));
   queue_.push_back({std::move(owner), bytes});
-  write_some();
 }
 
 void event_stream::push(const event_ptr& ev) {
@@ -178,37 +185,58 @@ void event_stream::push(const event_ptr& ev) {
   if (queued_bytes_ > 0 &&
       queued_bytes_ + bytes.size() > ctx_.settings.subscriber_buffer)
     return drop_slow_client();
-  add_queued(static_cast<std::int64_t>(bytes.size()));
-  queue_.push_back({ev, boost::asio::buffer(bytes)});
-  write_some();
+  push(ev, boost::asio::buffer(bytes));
 }
 
 void event_stream::write_some() {
-  if (dead_ || in_flight_ > 0)
+  if (dead_ || waiting_)
     return;
-  if (queue_.empty()) {
-    if (finishing_)
-      after_last_write();
-    return;
+  while (!queue_.empty()) {
+    gather_.clear();
+    std::size_t total = 0;
+    auto n = std::min(queue_.size(), max_gather);
+    for (std::size_t i = 0; i < n; ++i) {
+      gather_.push_back(queue_[i].bytes);
+      total += queue_[i].bytes.size();
+    }
+    beast::error_code ec;
+    auto written = stream_.socket().write_some(gather_, ec);
+    if (ec && ec != boost::asio::error::would_block &&
+        ec != boost::asio::error::try_again)
+      return abort();
+    consume(written);
+    if (written < total) {
+      // The socket is full: go on when the client has read some.
+      waiting_ = true;
+      stream_.socket().async_wait(
+          boost::asio::socket_base::wait_write,
+          beast::bind_front_handler(&event_stream::on_writable,
+                                    shared_from_this()));
+      return;
+    }
   }
-  gather_.clear();
-  auto n = std::min(queue_.size(), max_gather);
-  for (std::size_t i = 0; i < n; ++i)
-    gather_.push_back(queue_[i].bytes);
-  in_flight_ = n;
-  boost::asio::async_write(
-      stream_.socket(), gather_,
-      beast::bind_front_handler(&event_stream::on_write, shared_from_this()));
+  if (finishing_)
+    after_last_write();
 }
 
-void event_stream::on_write(beast::error_code ec, std::size_t) {
-  for (; in_flight_ > 0; --in_flight_) {
-    add_queued(-static_cast<std::int64_t>(queue_.front().bytes.size()));
-    queue_.pop_front();
-  }
+void event_stream::on_writable(beast::error_code ec) {
+  waiting_ = false;
   if (ec)
     return abort();
   write_some();
+}
+
+void event_stream::consume(std::size_t n) {
+  add_queued(-static_cast<std::int64_t>(n));
+  while (n > 0) {
+    auto& front = queue_.front();
+    if (n < front.bytes.size()) {
+      front.bytes += n;
+      return;
+    }
+    n -= front.bytes.size();
+    queue_.pop_front();
+  }
 }
 
 void event_stream::watch_client() {
@@ -247,7 +275,7 @@ void event_stream::finish(std::string farewell) {
 }
 
 void event_stream::after_last_write() {
-  if (dead_ || in_flight_ > 0 || !queue_.empty())
+  if (dead_ || waiting_ || !queue_.empty())
     return;
   if (!req_.facts.keep_alive && !handoff_) {
     dead_ = true;
@@ -264,6 +292,8 @@ void event_stream::after_last_write() {
     return; // on_client_data comes back here.
   }
   dead_ = true;
+  beast::error_code ignored;
+  stream_.socket().non_blocking(false, ignored);
   auto next =
       std::make_shared<session>(std::move(stream_), std::move(buffer_), ctx_);
   if (handoff_)

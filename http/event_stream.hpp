@@ -30,10 +30,11 @@ struct stream_request {
 /// the gateway and writes each event as it arrives. It is the `event_sink`
 /// its subscriber actor talks to (on this connection's strand).
 ///
-/// Writes are coalesced: everything queued while a write is in flight goes
-/// out in the next single gather write. The queue is bounded by
-/// `subscriber_buffer`; a client that falls further behind is dropped, and
-/// nobody else notices.
+/// Writes are coalesced: the events of one hand-over (see `flush`) and
+/// everything queued while the socket was full go out in one gather write,
+/// made directly (non-blocking) when the socket can take it. The queue is
+/// bounded by `subscriber_buffer`; a client that falls further behind is
+/// dropped, and nobody else notices.
 class event_stream : public connection,
                      public event_sink,
                      public std::enable_shared_from_this<event_stream> {
@@ -48,6 +49,7 @@ public:
 
   void opened(const job_info& info) override;
   void deliver(const event_ptr& ev) override;
+  void flush() override;
   void closed(stream_close why) override;
   void shutdown() override;
 
@@ -61,8 +63,11 @@ private:
   void push(std::string bytes);
   void push(std::shared_ptr<const void> owner, boost::asio::const_buffer bytes);
   void push(const event_ptr& ev);
+  /// Writes what the socket takes now; waits for it to drain otherwise.
   void write_some();
-  void on_write(boost::beast::error_code ec, std::size_t);
+  void on_writable(boost::beast::error_code ec);
+  /// Drops `n` written bytes from the front of the queue.
+  void consume(std::size_t n);
   void watch_client();
   void schedule_heartbeat();
   void on_client_data(boost::beast::error_code ec, std::size_t n);
@@ -85,11 +90,11 @@ private:
   std::deque<piece> queue_;
   std::size_t queued_bytes_ = 0;
   std::vector<boost::asio::const_buffer> gather_;
-  std::size_t in_flight_ = 0; ///< Pieces in the current write.
-  bool open_ = false;         ///< Header queued.
-  bool finishing_ = false;    ///< Last chunk queued.
-  bool watching_ = false;     ///< Client read outstanding.
-  bool dead_ = false;         ///< Socket closed or handed back.
+  bool waiting_ = false;   ///< Waiting for the socket to take more.
+  bool open_ = false;      ///< Header queued.
+  bool finishing_ = false; ///< Last chunk queued.
+  bool watching_ = false;  ///< Client read outstanding.
+  bool dead_ = false;      ///< Socket closed or handed back.
   /// The answer to send instead of a stream (unknown job, say).
   std::optional<message_generator> handoff_;
 };
