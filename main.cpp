@@ -46,6 +46,14 @@ public:
   config() {
     // Show who logs: %a is the actor id (0 outside actors).
     set("logger.console-format", "%r %p %c %a: %m");
+    // CAF's scheduler spins, then naps 50 us at a time, for about 25 ms
+    // whenever a worker runs dry. Between the bursts of a fan-out that took
+    // a third of the CPU from the HTTP threads on a 2-core machine (see
+    // docs/performance.md). Instead a dry worker goes straight to CAF's
+    // relaxed naps (10 ms); one that finds work to steal keeps stealing
+    // without napping. Flags still override both.
+    set("work-stealing.aggressive-poll-attempts", std::size_t{1});
+    set("work-stealing.moderate-poll-attempts", std::size_t{1});
     opt_group{custom_options_, "http"}
         .add(http_address, "address", "address to listen on")
         .add(http_port, "port", "TCP port to listen on (0: any free port)")
