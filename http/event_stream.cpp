@@ -5,7 +5,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
@@ -18,9 +17,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-
-/// Gather writes take at most this many pieces at once.
-constexpr std::size_t max_gather = 64;
 
 /// Bytes a streaming client may send (a pipelined request, say) before the
 /// rest is thrown away.
@@ -56,7 +52,8 @@ event_stream::event_stream(beast::tcp_stream&& stream,
     , ctx_(ctx)
     , format_(format)
     , req_(req)
-    , heartbeat_(stream_.get_executor()) {
+    , heartbeat_(stream_.get_executor())
+    , out_(stream_.socket()) {
   stream_count(format_.kind())++;
   // Writes are tried directly and only wait when the socket is full.
   beast::error_code ignored;
@@ -64,7 +61,6 @@ event_stream::event_stream(beast::tcp_stream&& stream,
 }
 
 event_stream::~event_stream() {
-  global_metrics().queued_bytes -= static_cast<std::int64_t>(queued_bytes_);
   stream_count(format_.kind())--;
 }
 
@@ -86,14 +82,14 @@ void event_stream::opened(const job_info& info) {
     return;
   open_ = true;
   count_response(200);
-  push(header_bytes(format_, req_.facts));
+  out_.push(header_bytes(format_, req_.facts));
   if (req_.facts.head) {
     subscription_.cancel();
     finishing_ = true;
     write_some();
     return;
   }
-  push(format_.preamble(info));
+  out_.push(format_.preamble(info));
   write_some();
   schedule_heartbeat();
 }
@@ -106,10 +102,10 @@ void event_stream::schedule_heartbeat() {
     if (ec || self->dead_ || self->finishing_)
       return;
     // Skip a beat if the client has not taken the last one yet.
-    if (self->queue_.empty()) {
+    if (self->out_.empty()) {
       const auto* bytes = self->format_.heartbeat();
       // The bytes are static: no owner needed.
-      self->push(nullptr, boost::asio::buffer(*bytes));
+      self->out_.push(nullptr, boost::asio::buffer(*bytes));
       self->write_some();
     }
     self->schedule_heartbeat();
@@ -162,81 +158,30 @@ void event_stream::shutdown() {
   });
 }
 
-void event_stream::push(std::string bytes) {
-  if (bytes.empty())
-    return;
-  auto owner = std::make_shared<const std::string>(std::move(bytes));
-  auto buf = boost::asio::buffer(*owner);
-  push(std::move(owner), buf);
-}
-
-void event_stream::push(std::shared_ptr<const void> owner,
-                        boost::asio::const_buffer bytes) {
-  add_queued(static_cast<std::int64_t>(bytes.size()));
-  queue_.push_back({std::move(owner), bytes});
-}
-
 void event_stream::push(const event_ptr& ev) {
   const auto& bytes = format_.encode(*ev);
   if (bytes.empty())
     return;
   // One event always fits, however large: otherwise a client could never
   // get past it.
-  if (queued_bytes_ > 0 &&
-      queued_bytes_ + bytes.size() > ctx_.settings.subscriber_buffer)
+  if (out_.bytes() > 0 &&
+      out_.bytes() + bytes.size() > ctx_.settings.subscriber_buffer)
     return drop_slow_client();
-  push(ev, boost::asio::buffer(bytes));
+  out_.push(ev, boost::asio::buffer(bytes));
 }
 
 void event_stream::write_some() {
-  if (dead_ || waiting_)
+  if (dead_)
     return;
-  while (!queue_.empty()) {
-    gather_.clear();
-    std::size_t total = 0;
-    auto n = std::min(queue_.size(), max_gather);
-    for (std::size_t i = 0; i < n; ++i) {
-      gather_.push_back(queue_[i].bytes);
-      total += queue_[i].bytes.size();
-    }
-    beast::error_code ec;
-    auto written = stream_.socket().write_some(gather_, ec);
-    if (ec && ec != boost::asio::error::would_block &&
-        ec != boost::asio::error::try_again)
-      return abort();
-    consume(written);
-    if (written < total) {
-      // The socket is full: go on when the client has read some.
-      waiting_ = true;
-      stream_.socket().async_wait(
-          boost::asio::socket_base::wait_write,
-          beast::bind_front_handler(&event_stream::on_writable,
-                                    shared_from_this()));
-      return;
-    }
-  }
-  if (finishing_)
-    after_last_write();
-}
-
-void event_stream::on_writable(beast::error_code ec) {
-  waiting_ = false;
+  auto ec = out_.send([self = shared_from_this()](beast::error_code wait_ec) {
+    if (wait_ec)
+      return self->abort();
+    self->write_some();
+  });
   if (ec)
     return abort();
-  write_some();
-}
-
-void event_stream::consume(std::size_t n) {
-  add_queued(-static_cast<std::int64_t>(n));
-  while (n > 0) {
-    auto& front = queue_.front();
-    if (n < front.bytes.size()) {
-      front.bytes += n;
-      return;
-    }
-    n -= front.bytes.size();
-    queue_.pop_front();
-  }
+  if (out_.empty() && finishing_)
+    after_last_write();
 }
 
 void event_stream::watch_client() {
@@ -267,15 +212,15 @@ void event_stream::on_client_data(beast::error_code ec, std::size_t n) {
 void event_stream::finish(std::string farewell) {
   subscription_.cancel();
   heartbeat_.cancel();
-  push(std::move(farewell));
+  out_.push(std::move(farewell));
   if (!req_.facts.head)
-    push(std::string{last_chunk});
+    out_.push(std::string{last_chunk});
   finishing_ = true;
   write_some();
 }
 
 void event_stream::after_last_write() {
-  if (dead_ || waiting_ || !queue_.empty())
+  if (dead_ || !out_.empty())
     return;
   if (!req_.facts.keep_alive && !handoff_) {
     dead_ = true;
@@ -324,12 +269,6 @@ void event_stream::abort() {
   heartbeat_.cancel();
   beast::error_code ignored;
   stream_.socket().close(ignored);
-}
-
-void event_stream::add_queued(std::int64_t delta) {
-  queued_bytes_ = static_cast<std::size_t>(
-      static_cast<std::int64_t>(queued_bytes_) + delta);
-  global_metrics().queued_bytes += delta;
 }
 
 } // namespace jobcast

@@ -4,6 +4,7 @@
 #include "http/connection.hpp"
 #include "http/context.hpp"
 #include "http/gateway.hpp"
+#include "http/outbox.hpp"
 #include "http/responses.hpp"
 #include "http/stream_format.hpp"
 
@@ -31,8 +32,8 @@ struct stream_request {
 /// its subscriber actor talks to (on this connection's strand).
 ///
 /// Writes are coalesced: the events of one hand-over (see `flush`) and
-/// everything queued while the socket was full go out in one gather write,
-/// made directly (non-blocking) when the socket can take it. The queue is
+/// everything queued while the socket was full go out in one gather write
+/// (see `outbox`). The queue is
 /// bounded by `subscriber_buffer`; a client that falls further behind is
 /// dropped, and nobody else notices.
 class event_stream : public connection,
@@ -54,20 +55,9 @@ public:
   void shutdown() override;
 
 private:
-  /// A piece of the write queue: bytes and whatever keeps them alive.
-  struct piece {
-    std::shared_ptr<const void> owner;
-    boost::asio::const_buffer bytes;
-  };
-
-  void push(std::string bytes);
-  void push(std::shared_ptr<const void> owner, boost::asio::const_buffer bytes);
   void push(const event_ptr& ev);
-  /// Writes what the socket takes now; waits for it to drain otherwise.
+  /// Writes what the socket takes now; goes on when it has drained.
   void write_some();
-  void on_writable(boost::beast::error_code ec);
-  /// Drops `n` written bytes from the front of the queue.
-  void consume(std::size_t n);
   void watch_client();
   void schedule_heartbeat();
   void on_client_data(boost::beast::error_code ec, std::size_t n);
@@ -76,8 +66,6 @@ private:
   void after_last_write();
   void drop_slow_client();
   void abort();
-  /// Keeps `queued_bytes_` and the process-wide gauge in step.
-  void add_queued(std::int64_t delta);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -87,10 +75,7 @@ private:
   connection_tracker::token token_;
   subscription_handle subscription_;
   boost::asio::steady_timer heartbeat_;
-  std::deque<piece> queue_;
-  std::size_t queued_bytes_ = 0;
-  std::vector<boost::asio::const_buffer> gather_;
-  bool waiting_ = false;   ///< Waiting for the socket to take more.
+  outbox out_;
   bool open_ = false;      ///< Header queued.
   bool finishing_ = false; ///< Last chunk queued.
   bool watching_ = false;  ///< Client read outstanding.
