@@ -6,8 +6,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/parse.hpp>
 
 namespace jobcast {
@@ -17,13 +15,35 @@ namespace websocket = beast::websocket;
 
 namespace {
 
+/// Largest message a client may send.
+constexpr std::size_t max_client_message = 64 * 1024;
+
+/// Bytes a client may have sent beyond a close or a protocol error before
+/// the rest is thrown away.
+constexpr std::size_t max_ignored_bytes = 64 * 1024;
+
+/// How long a client gets to answer our close when the server stops.
+constexpr auto shutdown_close_wait = std::chrono::seconds{1};
+
+/// An event's complete frame, built once and shared by every viewer.
 const std::string& encode(const event& ev) {
-  return ev.encoded(transport::ws,
-                    [](const event& x) { return event_json(x); });
+  return ev.encoded(transport::ws, [](const event& x) {
+    return ws_frame(ws_opcode::text, event_json(x));
+  });
 }
 
 std::atomic<std::int64_t>& ws_count() {
   return global_metrics().streams[static_cast<std::size_t>(transport::ws)];
+}
+
+/// The code to answer a client's close with (RFC 6455 section 7.4).
+std::uint16_t echo_code(std::uint16_t code) {
+  bool sendable = (code >= 1000 && code <= 1003) ||
+                  (code >= 1007 && code <= 1014) ||
+                  (code >= 3000 && code <= 4999);
+  if (code == 0)
+    return ws_close::normal;
+  return sendable ? code : ws_close::protocol_error;
 }
 
 } // namespace
@@ -37,13 +57,18 @@ ws_session::ws_session(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
     , req_(std::move(req))
     , job_(job)
     , after_(after)
+    , reader_(max_client_message)
+    , heartbeat_(tcp_.get_executor())
     , deadline_(tcp_.get_executor()) {
   ws_count()++;
 }
 
 ws_session::~ws_session() {
-  global_metrics().queued_bytes -= static_cast<std::int64_t>(queued_bytes_);
   ws_count()--;
+}
+
+boost::asio::ip::tcp::socket& ws_session::socket() {
+  return socket_ ? *socket_ : tcp_.socket();
 }
 
 void ws_session::run() {
@@ -61,72 +86,72 @@ void ws_session::run() {
 
 void ws_session::opened(const job_info&) {
   auto keep = std::move(waiting_);
-  if (dead_ || ws_)
+  if (dead_ || socket_)
     return;
-  ws_.emplace(std::move(tcp_));
-  // The WebSocket timeouts below replace the HTTP read timeout.
-  beast::get_lowest_layer(*ws_).expires_never();
-  ws_->set_option(
-      websocket::stream_base::timeout::suggested(beast::role_type::server));
-  // Beast pings after half the idle timeout without traffic.
+  // Only the socket goes on; Beast's stream is let go after the handshake
+  // (a viewer costs less memory without it).
+  tcp_.expires_never();
+  socket_.emplace(std::move(tcp_.socket()));
+  ws_.emplace(*socket_);
+  out_.emplace(*socket_);
+  // Beast's timeouts cover the handshake; the heartbeat takes over.
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds{30};
-  // --sse.heartbeat=0 turns pings off (and with them the idle check).
-  if (ctx_.settings.heartbeat.count() > 0) {
-    timeouts.idle_timeout = ctx_.settings.heartbeat * 2;
-    timeouts.keep_alive_pings = true;
-  } else {
-    timeouts.idle_timeout = websocket::stream_base::none();
-    timeouts.keep_alive_pings = false;
-  }
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
   ws_->set_option(timeouts);
   ws_->set_option(
       websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(beast::http::field::server, "jobcast");
         res.set("X-Content-Type-Options", "nosniff");
       }));
-  ws_->read_message_max(64 * 1024);
   count_response(101);
   ws_->async_accept(req_, beast::bind_front_handler(&ws_session::on_accept,
                                                     shared_from_this()));
 }
 
 void ws_session::on_accept(beast::error_code ec) {
+  // Beast's stream goes once its handler has returned.
+  boost::asio::post(socket().get_executor(), [self = shared_from_this()] {
+    self->ws_.reset();
+    self->req_ = {};
+  });
   if (ec)
     return abort();
   open_ = true;
-  read_frame();
+  socket().non_blocking(true, ec);
+  schedule_heartbeat();
   write_some();
+  // A client may have sent frames right behind its handshake.
+  on_read({}, 0);
 }
 
 void ws_session::deliver(const event_ptr& ev) {
-  if (dead_ || closing_)
+  if (dead_ || close_sent_ || !out_)
     return;
-  if (queued_bytes_ > 0 &&
-      queued_bytes_ + encode(*ev).size() > ctx_.settings.subscriber_buffer) {
+  const auto& frame = encode(*ev);
+  if (out_->bytes() > 0 &&
+      out_->bytes() + frame.size() > ctx_.settings.subscriber_buffer) {
     // Too far behind: what is queued still goes, then a close frame that
     // says why; a client that takes none of it is cut off after the read
     // timeout.
     global_metrics().slow_disconnects++;
-    deadline_.expires_after(ctx_.settings.read_timeout);
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec)
-        self->abort();
-    });
-    return close_after_queue(
-        {websocket::close_code::policy_error, "too slow; reconnect to resume"});
+    return close_after_queue(ws_close::policy_violation,
+                             "too slow; reconnect to resume");
   }
-  add_queued(static_cast<std::int64_t>(encode(*ev).size()));
-  queue_.push_back(ev);
+  out_->push(ev, boost::asio::buffer(frame));
   if (ev->type() == event_type::end)
-    return close_after_queue({websocket::close_code::normal, "job ended"});
+    close_after_queue(ws_close::normal, "job ended");
+}
+
+void ws_session::flush() {
   write_some();
 }
 
 void ws_session::closed(stream_close why) {
-  if (dead_ || closing_)
+  if (dead_ || close_sent_)
     return;
-  if (!ws_) {
+  if (!socket_) {
     waiting_.reset();
     // Not upgraded yet: answer with plain HTTP on a session.
     dead_ = true;
@@ -146,20 +171,11 @@ void ws_session::closed(stream_close why) {
         ->run_after(std::move(msg));
     return;
   }
-  if (why == stream_close::shutting_down) {
-    // Don't let a client that never answers the close hold up the
-    // shutdown.
-    deadline_.expires_after(std::chrono::seconds{1});
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec)
-        self->abort();
-    });
-    return close_after_queue(
-        {websocket::close_code::going_away, "server shutting down"});
-  }
+  if (why == stream_close::shutting_down)
+    return close_after_queue(ws_close::going_away, "server shutting down");
   if (why == stream_close::finished)
-    return close_after_queue({websocket::close_code::normal, "job ended"});
-  close_after_queue({websocket::close_code::internal_error, "job lost"});
+    return close_after_queue(ws_close::normal, "job ended");
+  close_after_queue(ws_close::internal_error, "job lost");
 }
 
 void ws_session::shutdown() {
@@ -168,75 +184,130 @@ void ws_session::shutdown() {
   });
 }
 
-void ws_session::read_frame() {
-  ws_->async_read(buffer_, beast::bind_front_handler(&ws_session::on_read,
-                                                     shared_from_this()));
+void ws_session::read_some() {
+  if (dead_ || close_received_)
+    return;
+  socket().async_read_some(
+      buffer_.prepare(1024),
+      beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+void ws_session::on_read(beast::error_code ec, std::size_t n) {
   if (dead_)
     return;
-  if (ec) {
-    // Closed by the client, or a protocol error that Beast already answered
-    // with a close frame (1007 for invalid UTF-8, 1009 for too big).
-    return abort();
+  if (ec)
+    return abort(); // The client went away.
+  buffer_.commit(n);
+  if (n > 0)
+    heard_ = true;
+  while (!dead_ && !close_received_) {
+    auto data = buffer_.data();
+    std::string_view bytes{static_cast<const char*>(data.data()), data.size()};
+    std::size_t used = 0;
+    auto in = reader_.next(bytes, used);
+    buffer_.consume(used);
+    if (!in)
+      break;
+    on_input(std::move(*in));
   }
-  // Clients have nothing to say yet, but what they say must be well formed.
-  std::optional<websocket::close_reason> reject;
-  if (!ws_->got_text()) {
-    reject = websocket::close_reason{websocket::close_code::unknown_data,
-                                     "binary frames are not supported"};
-  } else {
+  // After a protocol error the reader takes nothing more.
+  if (buffer_.size() > max_ignored_bytes)
+    buffer_.consume(buffer_.size());
+  read_some();
+}
+
+void ws_session::on_input(ws_input in) {
+  switch (in.kind) {
+  case ws_input::text: {
+    // Clients have nothing to say yet, but what they say must be JSON.
     boost::system::error_code parse_ec;
-    auto text = beast::buffers_to_string(buffer_.data());
-    auto value = boost::json::parse(text, parse_ec);
+    auto value = boost::json::parse(in.payload, parse_ec);
     if (parse_ec || !value.is_object())
-      reject = websocket::close_reason{websocket::close_code::bad_payload,
-                                       "expected a JSON object"};
+      close_after_queue(ws_close::invalid_payload, "expected a JSON object");
+    return;
   }
-  buffer_.consume(buffer_.size());
-  if (reject)
-    return close_after_queue(*reject);
-  read_frame();
+  case ws_input::binary:
+    return close_after_queue(ws_close::unsupported_data,
+                             "binary frames are not supported");
+  case ws_input::ping:
+    if (!close_sent_) {
+      out_->push(ws_frame(ws_opcode::pong, in.payload));
+      write_some();
+    }
+    return;
+  case ws_input::pong:
+    pinged_ = false;
+    return;
+  case ws_input::close:
+    close_received_ = true;
+    if (!close_sent_)
+      return close_after_queue(echo_code(in.code), {});
+    return write_some(); // Both sides have closed: done once sent.
+  case ws_input::error:
+    // Failing the connection (RFC 6455 7.1.7): no reply is awaited.
+    close_received_ = true;
+    return close_after_queue(in.code, in.payload);
+  }
 }
 
 void ws_session::write_some() {
-  if (dead_ || !open_ || writing_)
+  if (dead_ || !open_)
     return;
-  if (queue_.empty()) {
-    if (closing_ && !close_sent_) {
-      close_sent_ = true;
-      subscription_.cancel();
-      ws_->async_close(*closing_,
-                       [self = shared_from_this()](beast::error_code) {
-                         // The read loop sees the client's close and ends the
-                         // session.
-                       });
-    }
-    return;
-  }
-  writing_ = true;
-  ws_->text(true);
-  ws_->async_write(
-      boost::asio::buffer(encode(*queue_.front())),
-      beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
-}
-
-void ws_session::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  add_queued(-static_cast<std::int64_t>(encode(*queue_.front()).size()));
-  queue_.pop_front();
+  auto ec = out_->send([self = shared_from_this()](beast::error_code wait_ec) {
+    if (wait_ec)
+      return self->abort();
+    self->write_some();
+  });
   if (ec)
     return abort();
+  if (out_->empty() && close_sent_ && close_received_) {
+    // The closing handshake is complete: the server closes TCP first.
+    dead_ = true;
+    heartbeat_.cancel();
+    deadline_.cancel();
+    socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    socket().close(ec);
+  }
+}
+
+void ws_session::close_after_queue(std::uint16_t code,
+                                   std::string_view reason) {
+  if (close_sent_ || dead_)
+    return;
+  close_sent_ = true;
+  subscription_.cancel();
+  heartbeat_.cancel();
+  out_->push(ws_close_frame(code, reason));
+  // The client gets this long to take what is queued and answer.
+  deadline_.expires_after(code == ws_close::going_away
+                              ? std::chrono::milliseconds{shutdown_close_wait}
+                              : ctx_.settings.read_timeout);
+  deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->abort();
+  });
   write_some();
 }
 
-void ws_session::close_after_queue(websocket::close_reason reason) {
-  if (closing_)
+void ws_session::schedule_heartbeat() {
+  if (ctx_.settings.heartbeat.count() <= 0 || dead_ || close_sent_)
     return;
-  closing_ = reason;
-  subscription_.cancel();
-  write_some();
+  heartbeat_.expires_after(ctx_.settings.heartbeat);
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->dead_ || self->close_sent_)
+      return;
+    if (!self->heard_) {
+      // Silent through a whole beat after a ping: gone.
+      if (self->pinged_)
+        return self->abort();
+      self->pinged_ = true;
+      static const std::string ping = ws_frame(ws_opcode::ping, {});
+      self->out_->push(nullptr, boost::asio::buffer(ping));
+      self->write_some();
+    }
+    self->heard_ = false;
+    self->schedule_heartbeat();
+  });
 }
 
 void ws_session::abort() {
@@ -244,16 +315,10 @@ void ws_session::abort() {
     return;
   dead_ = true;
   subscription_.cancel();
+  heartbeat_.cancel();
   deadline_.cancel();
   beast::error_code ignored;
-  auto& sock = ws_ ? beast::get_lowest_layer(*ws_).socket() : tcp_.socket();
-  sock.close(ignored);
-}
-
-void ws_session::add_queued(std::int64_t delta) {
-  queued_bytes_ = static_cast<std::size_t>(
-      static_cast<std::int64_t>(queued_bytes_) + delta);
-  global_metrics().queued_bytes += delta;
+  socket().close(ignored);
 }
 
 } // namespace jobcast

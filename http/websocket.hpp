@@ -4,7 +4,9 @@
 #include "http/connection.hpp"
 #include "http/context.hpp"
 #include "http/gateway.hpp"
+#include "http/outbox.hpp"
 #include "http/responses.hpp"
+#include "http/ws_frame.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,7 +14,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <deque>
 #include <memory>
 #include <optional>
 
@@ -21,6 +22,11 @@ namespace jobcast {
 /// A job's events over a WebSocket: one JSON text frame per event, the end
 /// event last, then a normal close (1000). The subscription is made before
 /// the handshake is answered, so an unknown job gets a plain 404.
+///
+/// Beast answers the handshake; after it the session frames its own bytes
+/// (ws_frame.hpp): each event's frame is built once and shared with every
+/// viewer through an `outbox`, like SSE. It pings after a quiet heartbeat
+/// and gives up on a client that stays silent for another one.
 class ws_session : public connection,
                    public event_sink,
                    public std::enable_shared_from_this<ws_session> {
@@ -36,24 +42,30 @@ public:
 
   void opened(const job_info& info) override;
   void deliver(const event_ptr& ev) override;
+  void flush() override;
   void closed(stream_close why) override;
   void shutdown() override;
 
 private:
-  using ws_stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+  /// Used for the handshake only, on a socket it does not own.
+  using ws_stream =
+      boost::beast::websocket::stream<boost::asio::ip::tcp::socket&>;
 
+  boost::asio::ip::tcp::socket& socket();
   void on_accept(boost::beast::error_code ec);
-  void read_frame();
-  void on_read(boost::beast::error_code ec, std::size_t);
+  void read_some();
+  void on_read(boost::beast::error_code ec, std::size_t n);
+  void on_input(ws_input in);
   void write_some();
-  void on_write(boost::beast::error_code ec, std::size_t);
-  /// Sends a close frame once every queued event is out.
-  void close_after_queue(boost::beast::websocket::close_reason reason);
+  /// Queues a close frame after every queued event; the socket closes when
+  /// the client answers it (or after `read_timeout`).
+  void close_after_queue(std::uint16_t code, std::string_view reason);
+  void schedule_heartbeat();
   void abort();
-  /// Keeps `queued_bytes_` and the process-wide gauge in step.
-  void add_queued(std::int64_t delta);
 
   boost::beast::tcp_stream tcp_;
+  /// The connection from the handshake on.
+  std::optional<boost::asio::ip::tcp::socket> socket_;
   std::optional<ws_stream> ws_;
   boost::beast::flat_buffer buffer_;
   http_context& ctx_;
@@ -62,13 +74,15 @@ private:
   std::uint64_t after_;
   connection_tracker::token token_;
   subscription_handle subscription_;
+  ws_reader reader_;
+  std::optional<outbox> out_;
+  boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer deadline_;
-  std::deque<event_ptr> queue_;
-  std::size_t queued_bytes_ = 0;
-  std::optional<boost::beast::websocket::close_reason> closing_;
-  bool open_ = false; ///< Handshake answered.
-  bool writing_ = false;
-  bool close_sent_ = false;
+  bool open_ = false;           ///< Handshake answered.
+  bool close_sent_ = false;     ///< Close frame queued.
+  bool close_received_ = false; ///< The client's close arrived.
+  bool heard_ = false;          ///< Client sent something since the last beat.
+  bool pinged_ = false;         ///< A ping is unanswered.
   bool dead_ = false;
   /// Keeps this session alive while the subscription is being answered.
   std::shared_ptr<ws_session> waiting_;

@@ -204,6 +204,77 @@ TEST_F(live, ws_closes_1003_on_binary_and_1007_on_malformed_text) {
   EXPECT_EQ(metric(port(), "jobcast_subscriber_actors"), 1);
 }
 
+namespace {
+
+std::string ws_upgrade(const std::string& id) {
+  return "GET /jobs/" + id +
+         "/ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\n"
+         "Connection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+         "Sec-WebSocket-Version: 13\r\n\r\n";
+}
+
+/// A client frame with a short payload, masked unless told otherwise.
+std::string ws_client_frame(std::uint8_t first, const std::string& payload,
+                            bool masked = true) {
+  std::string out;
+  out += static_cast<char>(first);
+  out += static_cast<char>((masked ? 0x80 : 0) | payload.size());
+  const char key[4] = {0x0a, 0x0b, 0x0c, 0x0d};
+  if (masked)
+    out.append(key, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    out += masked ? static_cast<char>(payload[i] ^ key[i % 4]) : payload[i];
+  return out;
+}
+
+} // namespace
+
+TEST_F(live, ws_answers_pings_and_completes_the_closing_handshake) {
+  start({"--demo.interval=10s"});
+  auto id = start_job();
+  // The frames arrive right behind the handshake, in the same packet.
+  auto got =
+      raw_exchange(port(), ws_upgrade(id) + ws_client_frame(0x89, "hello") +
+                               ws_client_frame(0x88, "\x0f\xa0"));
+  EXPECT_EQ(got.rfind("HTTP/1.1 101", 0), 0u) << got;
+  auto pong = got.find(std::string("\x8a\x05hello", 7));
+  // The client's close code (4000) comes back.
+  auto close = got.find(std::string("\x88\x02\x0f\xa0", 4));
+  ASSERT_NE(pong, std::string::npos) << got;
+  ASSERT_NE(close, std::string::npos) << got;
+  EXPECT_LT(pong, close);
+  // raw_exchange returned because the server closed the connection.
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 0; }));
+}
+
+TEST_F(live, ws_closes_1002_on_an_unmasked_client_frame) {
+  start({"--demo.interval=10s"});
+  auto id = start_job();
+  auto begin = std::chrono::steady_clock::now();
+  auto got =
+      raw_exchange(port(), ws_upgrade(id) + ws_client_frame(0x81, "{}", false) +
+                               ws_client_frame(0x88, "\x03\xe8"));
+  auto close = got.find(std::string("\x03\xea", 2));
+  // Failed at once, without waiting for the client's close (RFC 6455 7.1.7).
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+  ASSERT_NE(close, std::string::npos) << got;
+  EXPECT_EQ(got[close - 2], '\x88') << "a close frame carries the code";
+}
+
+TEST_F(live, ws_pings_a_quiet_client_and_drops_it_when_it_never_answers) {
+  start({"--demo.interval=10s", "--sse.heartbeat=100ms"});
+  auto id = start_job();
+  // This client never answers: the server pings it and then gives up.
+  auto begin = std::chrono::steady_clock::now();
+  auto got = raw_exchange(port(), ws_upgrade(id), 10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+  EXPECT_NE(got.find(std::string("\x89\x00", 2)), std::string::npos) << got;
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 0; }));
+}
+
 TEST_F(live, ws_refuses_unknown_jobs_and_plain_requests) {
   start();
   auto refused = ws_refusal(port(), "/jobs/9/ws");
