@@ -5,6 +5,8 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <optional>
 
 namespace jobcast {
 
@@ -28,7 +30,8 @@ void remove_subscriber(job_pointer self, const caf::actor_addr& who) {
 /// event for all of them.
 std::uint64_t broadcast(job_pointer self, event_type type, std::string text,
                         double progress = event::no_progress,
-                        bool from_stderr = false) {
+                        bool from_stderr = false,
+                        const delivery_receipt* receipt = nullptr) {
   auto& st = self->state;
   auto seq = st.dropped + st.history.size() + 1;
   auto state = st.info.state; // Already the final one for the end event.
@@ -43,8 +46,12 @@ std::uint64_t broadcast(job_pointer self, event_type type, std::string text,
   if (ev->has_progress())
     st.info.progress = ev->progress();
   global_metrics().events_published++;
-  for (auto& sub : st.subscribers)
-    self->send(sub, ev);
+  if (receipt)
+    for (auto& sub : st.subscribers)
+      self->send(sub, ev, *receipt);
+  else
+    for (auto& sub : st.subscribers)
+      self->send(sub, ev);
   return seq;
 }
 
@@ -73,18 +80,26 @@ std::uint64_t end_job(job_pointer self, const registry_actor& registry,
   return seq;
 }
 
-caf::result<seq_list> publish(job_pointer self, event_batch& batch) {
+/// Why the job takes no events now, if it does not.
+std::optional<errc> refuses_events(job_pointer self) {
+  auto state = self->state.info.state;
+  if (is_final(state))
+    return errc::job_finished;
+  if (state != job_state::running)
+    return errc::not_running;
+  return std::nullopt;
+}
+
+/// Records and broadcasts `batch` (the job must take events).
+seq_list publish(job_pointer self, event_batch& batch,
+                 const delivery_receipt* receipt = nullptr) {
   auto& st = self->state;
-  if (is_final(st.info.state))
-    return make_error(errc::job_finished);
-  if (st.info.state != job_state::running)
-    return make_error(errc::not_running);
   st.last_activity_ms = now_ms();
   seq_list seqs;
   seqs.reserve(batch.size());
   for (auto& in : batch)
     seqs.push_back(broadcast(self, event_type::progress, std::move(in.text),
-                             in.progress, in.from_stderr));
+                             in.progress, in.from_stderr, receipt));
   if (!seqs.empty())
     JOBCAST_LOG_DEBUG("job "
                       << st.info.id << ": publish event"
@@ -200,12 +215,36 @@ job_actor::behavior_type job(job_pointer self, job_id id, job_spec spec,
             static_cast<std::uint32_t>(st.subscribers.size());
         return result;
       },
-      [=](publish_atom, event_batch& batch) { return publish(self, batch); },
+      [=](publish_atom, event_batch& batch) -> caf::result<seq_list> {
+        if (auto why = refuses_events(self))
+          return make_error(*why);
+        return publish(self, batch);
+      },
       [=](publish_atom, const std::string& hash,
           event_batch& batch) -> caf::result<seq_list> {
         if (!authorized(hash))
           return make_error(errc::forbidden);
-        return publish(self, batch);
+        if (auto why = refuses_events(self))
+          return make_error(*why);
+        // The answer waits for the receipt: see delivery_receipt.
+        auto& st = self->state;
+        auto n = ++st.publishes;
+        auto me = caf::actor_cast<job_actor>(self);
+        delivery_receipt receipt{std::shared_ptr<void>(nullptr, [me, n](void*) {
+          caf::anon_send(me, delivered_atom::value, n);
+        })};
+        auto seqs = publish(self, batch, &receipt);
+        auto rp = self->make_response_promise<seq_list>();
+        st.unanswered.emplace(n, std::make_pair(rp, std::move(seqs)));
+        return rp;
+      },
+      [=](delivered_atom, std::uint64_t n) {
+        auto& st = self->state;
+        auto i = st.unanswered.find(n);
+        if (i == st.unanswered.end())
+          return;
+        i->second.first.deliver(std::move(i->second.second));
+        st.unanswered.erase(i);
       },
       [=](finish_atom, job_state final_state,
           std::string& text) -> caf::result<std::uint64_t> {

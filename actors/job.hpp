@@ -40,6 +40,11 @@ struct job_data {
   std::string token_hash;
   job_options options;
   std::int64_t last_activity_ms = 0;
+  /// Outside publishes whose receipt is still out, by number.
+  std::unordered_map<std::uint64_t,
+                     std::pair<caf::typed_response_promise<seq_list>, seq_list>>
+      unanswered;
+  std::uint64_t publishes = 0;
   static inline const char* name = "job";
 };
 

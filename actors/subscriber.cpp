@@ -107,13 +107,16 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
             finish_with(self, jobcast_code(err) != 0 ? stream_close::unknown_job
                                                      : stream_close::job_lost);
           });
+  auto on_event = [=](const event_ptr& ev) {
+    if (forward(self, ev)) {
+      JOBCAST_LOG_INFO("subscriber: job " << self->state.id << " ended");
+      stop(self);
+    }
+  };
   return {
-      [=](const event_ptr& ev) {
-        if (forward(self, ev)) {
-          JOBCAST_LOG_INFO("subscriber: job " << self->state.id << " ended");
-          stop(self);
-        }
-      },
+      on_event,
+      // The receipt goes with the message, once the event is handed on.
+      [=](const event_ptr& ev, const delivery_receipt&) { on_event(ev); },
   };
 }
 

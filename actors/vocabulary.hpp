@@ -23,6 +23,7 @@ namespace jobcast {
 // -- atoms --------------------------------------------------------------------
 
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 using finished_atom = caf::atom_constant<caf::atom("finished")>;
@@ -57,13 +58,23 @@ using event_batch = std::vector<event_input>;
 /// Sequence numbers given to published events.
 using seq_list = std::vector<std::uint64_t>;
 
+/// Travels with the events of one outside publish to every subscriber. When
+/// the last copy is gone (every subscriber has handed the events on, or
+/// dropped them) its deleter tells the job, which then answers the
+/// publisher: a publisher cannot run ahead of the fan-out.
+struct delivery_receipt {
+  std::shared_ptr<void> token;
+};
+
 // -- typed actor interfaces ---------------------------------------------------
 
 /// Spawned per streaming connection; forwards its job's events to an
 /// `event_sink`.
 using subscriber_actor = caf::typed_actor<
     // Receives one event of the job it follows.
-    caf::reacts_to<event_ptr>>;
+    caf::reacts_to<event_ptr>,
+    // Receives one event of an outside publish; drops the receipt after.
+    caf::reacts_to<event_ptr, delivery_receipt>>;
 
 /// Owns one job: its state, its event history and its subscribers.
 using job_actor = caf::typed_actor<
@@ -72,8 +83,11 @@ using job_actor = caf::typed_actor<
                     std::uint64_t>::with<subscription>,
     // Publishes events from the job's own worker; replies their sequences.
     caf::replies_to<publish_atom, event_batch>::with<seq_list>,
-    // Publishes events from outside, given the publish token's hash.
+    // Publishes events from outside, given the publish token's hash; replies
+    // their sequences once every subscriber has taken them.
     caf::replies_to<publish_atom, std::string, event_batch>::with<seq_list>,
+    // Every subscriber took the events of outside publish `n`.
+    caf::reacts_to<delivered_atom, std::uint64_t>,
     // Ends the job from its own worker; replies the end event's sequence.
     caf::replies_to<finish_atom, job_state, std::string>::with<std::uint64_t>,
     // Ends the job from outside, given the publish token's hash.
@@ -142,3 +156,4 @@ typename Inspector::result_type inspect(Inspector& f, job_info& x) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::event_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::subscription)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::event_sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobcast::delivery_receipt)

@@ -246,8 +246,16 @@ void gateway::cancel_job(job_id id, executor ex, callback<job_info> done) {
 void gateway::publish(job_id id, std::string token_hash,
                       std::vector<event_input> events, executor ex,
                       callback<std::vector<std::uint64_t>> done) {
-  impl_->ask<seq_list>(std::move(ex), std::move(done), publish_atom::value, id,
-                       std::move(token_hash), std::move(events));
+  // Backpressure: the answer waits behind whatever the actors handed to this
+  // thread's connections before it (the earlier events' deliveries), so a
+  // publisher cannot run ahead of its viewers and fill the inbox.
+  auto box = inbox::of(ex);
+  callback<seq_list> behind_deliveries = [box, done](outcome<seq_list> r) {
+    box->put({{}, {}, [done, r] { done(r); }});
+  };
+  impl_->ask<seq_list>(std::move(ex), std::move(behind_deliveries),
+                       publish_atom::value, id, std::move(token_hash),
+                       std::move(events));
 }
 
 void gateway::finish(job_id id, std::string token_hash, job_state state,
