@@ -8,10 +8,14 @@
 #include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 
 namespace jobcast {
 
 namespace {
+
+void patch_positions(registry_pointer self, std::vector<job_info>& infos);
 
 /// Asks every job for its info and delivers them all at once, newest first.
 caf::result<std::vector<job_info>> list_jobs(registry_pointer self) {
@@ -26,9 +30,10 @@ caf::result<std::vector<job_info>> list_jobs(registry_pointer self) {
   auto acc = std::make_shared<gather>();
   acc->pending = jobs.size();
   acc->promise = self->make_response_promise<std::vector<job_info>>();
-  auto done = [acc] {
+  auto done = [self, acc] {
     if (--acc->pending > 0)
       return;
+    patch_positions(self, acc->infos);
     std::sort(acc->infos.begin(), acc->infos.end(),
               [](const job_info& x, const job_info& y) { return x.id > y.id; });
     acc->promise.deliver(std::move(acc->infos));
@@ -44,12 +49,44 @@ caf::result<std::vector<job_info>> list_jobs(registry_pointer self) {
   return acc->promise;
 }
 
-/// Tells every queued job how many jobs are ahead of it.
-void announce_queue(registry_pointer self) {
+/// Tells queued jobs from place `from` on how many jobs are ahead of them:
+/// only those at a place a job records (the last 16 and powers of two), or
+/// every move of a long queue would cost a message per queued job. The
+/// registry puts the exact place into every info it answers.
+void announce_queue(registry_pointer self, std::size_t from = 0) {
   auto& st = self->state;
-  std::uint32_t ahead = 0;
-  for (auto id : st.queue)
-    self->send(st.jobs[id], queued_atom::value, ahead++);
+  auto tell = [&](std::size_t ahead) {
+    self->send(st.jobs[st.queue[ahead]], queued_atom::value,
+               static_cast<std::uint32_t>(ahead));
+  };
+  auto n = st.queue.size();
+  for (auto ahead = from; ahead < std::min<std::size_t>(n, 16); ++ahead)
+    tell(ahead);
+  for (std::size_t ahead = 16; ahead < n; ahead *= 2)
+    if (ahead >= from)
+      tell(ahead);
+}
+
+/// Jobs ahead of job `id`, if it is queued.
+std::optional<std::uint32_t> queue_position(registry_pointer self, job_id id) {
+  auto& queue = self->state.queue;
+  auto i = std::find(queue.begin(), queue.end(), id);
+  if (i == queue.end())
+    return std::nullopt;
+  return static_cast<std::uint32_t>(i - queue.begin());
+}
+
+/// Puts the exact queue places into `infos` (jobs hear of only some moves).
+void patch_positions(registry_pointer self, std::vector<job_info>& infos) {
+  auto& queue = self->state.queue;
+  std::unordered_map<job_id, std::uint32_t> places;
+  for (std::size_t i = 0; i < queue.size(); ++i)
+    places.emplace(queue[i], static_cast<std::uint32_t>(i));
+  for (auto& info : infos) {
+    auto i = places.find(info.id);
+    if (i != places.end() && info.state == job_state::queued)
+      info.queue_position = i->second;
+  }
 }
 
 /// Lets queued jobs run while worker slots are free.
@@ -76,8 +113,9 @@ void release(registry_pointer self, job_id id) {
   }
   auto i = std::find(st.queue.begin(), st.queue.end(), id);
   if (i != st.queue.end()) {
+    auto from = static_cast<std::size_t>(i - st.queue.begin());
     st.queue.erase(i);
-    announce_queue(self);
+    announce_queue(self, from);
   }
 }
 
@@ -148,8 +186,9 @@ registry_actor::behavior_type registry(registry_pointer self,
         global_metrics().jobs_started++;
         JOBCAST_LOG_INFO("registry: job " << id << " is actor " << handle.id());
         admit(self);
-        if (!st.running.count(id))
-          announce_queue(self);
+        // A new job always hears its first place.
+        if (auto place = queue_position(self, id))
+          self->send(handle, queued_atom::value, *place);
         // The job handles start/queued before this: its answer is current.
         return self->delegate(handle, info_atom::value);
       },
@@ -161,8 +200,20 @@ registry_actor::behavior_type registry(registry_pointer self,
         return i->second;
       },
       [=](list_atom) { return list_jobs(self); },
-      [=](info_atom, job_id id) {
-        return delegate_to_job<job_info>(self, id, info_atom::value);
+      [=](info_atom, job_id id) -> caf::result<job_info> {
+        auto place = queue_position(self, id);
+        if (!place)
+          return delegate_to_job<job_info>(self, id, info_atom::value);
+        auto rp = self->make_response_promise<job_info>();
+        self->request(self->state.jobs[id], caf::infinite, info_atom::value)
+            .then(
+                [=](job_info& info) mutable {
+                  if (info.state == job_state::queued)
+                    info.queue_position = *place;
+                  rp.deliver(std::move(info));
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
       [=](cancel_atom, job_id id) {
         JOBCAST_LOG_INFO("registry: cancel job " << id);

@@ -166,6 +166,15 @@ protected:
     return result;
   }
 
+  /// A job's info as the HTTP front end sees it (through the registry).
+  job_info registry_info(job_id id) {
+    job_info result;
+    self->request(reg, 10s, info_atom::value, id)
+        .receive([&](job_info& x) { result = x; },
+                 [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+    return result;
+  }
+
   job_info info(const job_actor& job) {
     job_info result;
     self->request(job, 10s, info_atom::value)
@@ -501,9 +510,83 @@ TEST_F(actors, a_long_queue_records_few_status_events_per_job) {
       std::this_thread::sleep_for(1ms);
     EXPECT_FALSE(finish(lookup(ids[i]), job_state::succeeded));
   }
-  auto last = info(lookup(ids.back()));
+  auto last = registry_info(ids.back());
   EXPECT_EQ(last.state, job_state::queued);
+  // Exact, although the job itself heard only of some of its moves.
   EXPECT_EQ(last.queue_position, 39u);
   // It moved 60 places but recorded only: 99 (first), 64, 32 — not 60 events.
   EXPECT_LE(last.events, 4u);
+  // The job list has the exact places too.
+  std::vector<job_info> all;
+  self->request(reg, 10s, list_atom::value)
+      .receive([&](std::vector<job_info>& xs) { all = xs; },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.front().id, ids.back());
+  EXPECT_EQ(all.front().queue_position, 39u);
+  EXPECT_EQ(all[1].queue_position, 38u);
+}
+
+namespace {
+
+/// Where a test subscriber keeps the receipts it is given.
+struct receipt_box {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<delivery_receipt> receipts;
+
+  void put(const delivery_receipt& r) {
+    std::lock_guard<std::mutex> guard{mtx};
+    receipts.push_back(r);
+    cv.notify_all();
+  }
+  bool await_one() {
+    std::unique_lock<std::mutex> guard{mtx};
+    return cv.wait_for(guard, 10s, [&] { return !receipts.empty(); });
+  }
+  void release() {
+    std::lock_guard<std::mutex> guard{mtx};
+    receipts.clear();
+  }
+};
+
+/// A subscriber that holds on to each receipt until the test lets go.
+subscriber_actor::behavior_type
+receipt_holder(subscriber_actor::pointer, std::shared_ptr<receipt_box> box) {
+  return {
+      [](const event_ptr&) {},
+      [box](const event_ptr&, const delivery_receipt& r) { box->put(r); },
+  };
+}
+
+} // namespace
+
+TEST_F(actors, outside_publisher_is_answered_once_subscribers_took_the_event) {
+  spawn_registry();
+  auto id = start_external("h").id;
+  auto job = lookup(id);
+  auto box = std::make_shared<receipt_box>();
+  auto holder = sys.spawn(receipt_holder, box);
+  self->request(job, 10s, subscribe_atom::value, holder, std::uint64_t{0})
+      .receive([](subscription&) {},
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  event_batch batch{event_input{"held", -1.0, false}};
+  auto pending =
+      self->request(reg, 10s, publish_atom::value, id, std::string{"h"}, batch);
+  ASSERT_TRUE(box->await_one());
+  // The job answers in order: had it answered the publish at once, that
+  // answer would be here before this one.
+  EXPECT_EQ(info(job).events, 1u);
+  bool answered = false;
+  self->receive([&](seq_list&) { answered = true; },
+                [&](caf::error&) { answered = true; },
+                caf::after(std::chrono::seconds{0}) >> [] {});
+  EXPECT_FALSE(answered) << "answered while a subscriber still held the event";
+  box->release();
+  seq_list seqs;
+  std::move(pending).receive(
+      [&](seq_list& xs) { seqs = xs; },
+      [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_EQ(seqs, seq_list{1});
+  self->send_exit(holder, caf::exit_reason::user_shutdown);
 }
