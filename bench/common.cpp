@@ -43,7 +43,8 @@ common flags:
 fanout:  --subscribers=N --events=M --rate=R (events/s, 0 = flat out)
          --event-bytes=B --connect-timeout=S --settle=S --drain=S
          --end-wait=S --read-buffer=BYTES
-churn:   --cycles=K --prefill=P --cycle-timeout=S --zero-wait=S
+churn:   --cycles=K --warmup=W (cycles before "before", default 2000)
+         --prefill=P --cycle-timeout=S --zero-wait=S
 report:  --input=FILE ... [--markdown-out=FILE]
 )";
   std::exit(2);
@@ -131,6 +132,8 @@ options parse_options(int argc, char** argv) {
       opt.cycles = number<std::size_t>(key, value);
     else if (key == "prefill")
       opt.prefill = number<std::size_t>(key, value);
+    else if (key == "warmup")
+      opt.warmup = number<std::size_t>(key, value);
     else if (key == "cycle-timeout")
       opt.cycle_timeout = number<double>(key, value);
     else if (key == "zero-wait")

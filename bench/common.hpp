@@ -57,6 +57,7 @@ struct options {
   std::size_t read_buffer = 4096; // bytes per subscriber read
   std::size_t cycles = 2000; // churn: subscribe/read/disconnect cycles
   std::size_t prefill = 5; // churn: events published before the churn
+  std::size_t warmup = 2000; // churn: cycles before "before" is measured
   double cycle_timeout = 10; // churn: seconds one cycle may take
   double zero_wait = 15; // churn: seconds to wait for subscribers to reach 0
   std::string channel; // nchan channel id (default: made up)

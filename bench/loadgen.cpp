@@ -687,25 +687,39 @@ int run_churn(const options& opt) {
       ++prefill_errors;
   }
   auto baseline = d.server_subscribers();
-  auto before = sample_processes(opt.server_pids);
+  auto fresh = sample_processes(opt.server_pids);
   auto request = d.subscribe_request();
   tcp::endpoint ep{asio::ip::make_address(opt.host), opt.port};
   bool want_marker = opt.prefill > 0 && prefill_errors == 0;
 
-  std::vector<std::unique_ptr<churn_worker>> workers;
-  for (std::size_t i = 0; i < opt.threads; ++i)
-    workers.push_back(std::make_unique<churn_worker>(
-        opt, ep, request, d.expected_status(), want_marker, run_deadline));
-  for (std::size_t i = 0; i < opt.cycles; ++i)
-    ++workers[i % workers.size()]->assigned;
+  // Runs `cycles` cycles, `concurrency` in flight; returns the workers.
+  auto run_cycles = [&](std::size_t cycles) {
+    std::vector<std::unique_ptr<churn_worker>> workers;
+    for (std::size_t i = 0; i < opt.threads; ++i)
+      workers.push_back(std::make_unique<churn_worker>(
+          opt, ep, request, d.expected_status(), want_marker, run_deadline));
+    for (std::size_t i = 0; i < cycles; ++i)
+      ++workers[i % workers.size()]->assigned;
+    auto per = std::max<std::size_t>(1, opt.concurrency / opt.threads);
+    for (auto& w : workers) {
+      asio::post(w->ioc, [wp = w.get(), per] { wp->begin(per); });
+      w->thread = std::thread{[wp = w.get()] { wp->ioc.run(); }};
+    }
+    for (auto& w : workers)
+      w->thread.join(); // each stops when its cycles are done or at the deadline
+    return workers;
+  };
+  // Warm-up: the server reaches its working set for `concurrency` viewers
+  // (allocator arenas, pools, code pages) before the measured run, so that
+  // "before" and "after" compare like with like; growth from the fresh
+  // process is reported too.
+  std::size_t warmup_ok = 0;
+  if (opt.warmup > 0)
+    for (auto& w : run_cycles(opt.warmup))
+      warmup_ok += w->ok;
+  auto before = sample_processes(opt.server_pids);
   auto t0 = now_ns();
-  auto per = std::max<std::size_t>(1, opt.concurrency / opt.threads);
-  for (auto& w : workers) {
-    asio::post(w->ioc, [wp = w.get(), per] { wp->begin(per); });
-    w->thread = std::thread{[wp = w.get()] { wp->ioc.run(); }};
-  }
-  for (auto& w : workers)
-    w->thread.join(); // each stops when its cycles are done or at the deadline
+  auto workers = run_cycles(opt.cycles);
   auto churn_seconds = seconds_since(t0);
   auto cycles_done = sample_processes(opt.server_pids);
 
@@ -747,6 +761,8 @@ int run_churn(const options& opt) {
       .add("concurrency", opt.concurrency)
       .add("prefill", opt.prefill)
       .add("prefill_errors", prefill_errors)
+      .add("warmup_cycles", opt.warmup)
+      .add("warmup_cycles_ok", warmup_ok)
       .add("waits_for", want_marker ? "first marker" : "response header")
       .add("fd_limit", static_cast<std::int64_t>(fd_limit))
       .add("cycles_ok", ok)
@@ -773,8 +789,10 @@ int run_churn(const options& opt) {
     line.add("seconds_to_baseline", zero_seconds);
   else
     line.add_null("seconds_to_baseline");
-  if (before.ok && after.ok) {
+  if (fresh.ok && before.ok && after.ok) {
     line.add("server_cpu_seconds", cycles_done.cpu_seconds - before.cpu_seconds)
+        .add("server_rss_fresh_kb", fresh.rss_kb)
+        .add("rss_growth_from_fresh_kb", after.rss_kb - fresh.rss_kb)
         .add("server_rss_before_kb", before.rss_kb)
         .add("server_rss_after_kb", after.rss_kb)
         .add("rss_growth_kb", after.rss_kb - before.rss_kb)

@@ -174,9 +174,9 @@ int run_report(const options& opt) {
   if (any_churn) {
     md << "### Churn\n\n"
        << "| scenario | cycles ok | failed | cycles/s | first bytes p99 ms | "
-          "subscribers after | RSS before KiB | RSS after KiB | "
-          "server CPU s |\n"
-       << "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+          "subscribers after | RSS fresh KiB | RSS before KiB (warm) | "
+          "RSS after KiB | server CPU s |\n"
+       << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (auto& s : scenarios) {
       if (s.mode != "churn")
         continue;
@@ -187,6 +187,7 @@ int run_report(const options& opt) {
          << pair(j, n, "cycles_per_second") << " | "
          << pair(j, n, "first_bytes_p99_ms") << " | "
          << pair(j, n, "server_subscribers_after", false) << " | "
+         << pair(j, n, "server_rss_fresh_kb") << " | "
          << pair(j, n, "server_rss_before_kb") << " | "
          << pair(j, n, "server_rss_after_kb") << " | "
          << pair(j, n, "server_cpu_seconds") << " |\n";
