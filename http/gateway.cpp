@@ -60,9 +60,14 @@ public:
     }
 
     void close() {
-      std::lock_guard<std::mutex> guard{mtx_};
-      closed_ = true;
-      items_.clear();
+      std::vector<item> dropped;
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        closed_ = true;
+        dropped.swap(items_);
+      }
+      // Destroyed unlocked: an item may hold the last reference to a
+      // connection, whose destructor must be free to do anything.
     }
 
   private:
