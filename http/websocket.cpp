@@ -18,9 +18,10 @@ namespace {
 /// Largest message a client may send.
 constexpr std::size_t max_client_message = 64 * 1024;
 
-/// Bytes a client may have sent beyond a close or a protocol error before
-/// the rest is thrown away.
-constexpr std::size_t max_ignored_bytes = 64 * 1024;
+/// Unparsed client bytes past this mean the reader has stopped (after a
+/// protocol error): a frame in progress never needs more than one message,
+/// its header and one read.
+constexpr std::size_t max_ignored_bytes = 2 * max_client_message;
 
 /// How long a client gets to answer our close when the server stops.
 constexpr auto shutdown_close_wait = std::chrono::seconds{1};
@@ -230,7 +231,9 @@ void ws_session::on_input(ws_input in) {
     return close_after_queue(ws_close::unsupported_data,
                              "binary frames are not supported");
   case ws_input::ping:
-    if (!close_sent_) {
+    // A client that pings without reading the pongs gets no more of them
+    // once its allowance is used up (a pong may answer only the last ping).
+    if (!close_sent_ && out_->bytes() < ctx_.settings.subscriber_buffer) {
       out_->push(ws_frame(ws_opcode::pong, in.payload));
       write_some();
     }

@@ -312,6 +312,41 @@ TEST_F(hardening, healthz_and_metrics_report_the_state_of_things) {
 // -- slow viewers
 // --------------------------------------------------------------
 
+TEST_F(hardening, a_websocket_client_flooding_pings_cannot_grow_the_server) {
+  start({"--limits.subscriber-buffer=65536"});
+  auto id = id_of(api_start(port(), R"({"kind":"external"})"));
+  raw_socket flood{port()};
+  flood.send_text("GET /jobs/" + id +
+                  "/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                  "Connection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n");
+  EXPECT_TRUE(eventually(
+      [&] { return metric(port(), "jobcast_subscriber_actors") == 1; }));
+  // A masked ping with 120 bytes of payload (mask 0: the payload as is).
+  std::string ping = "\x89\xf8";
+  ping += std::string(4, '\0') + std::string(120, 'p');
+  std::string burst;
+  for (int i = 0; i < 1000; ++i)
+    burst += ping;
+  // 200,000 pings, 24 MB of pongs (more than any socket buffers hold), and
+  // the client reads none of them.
+  double most_queued = 0;
+  for (int i = 0; i < 200; ++i) {
+    flood.send_text(burst);
+    if (i % 10 == 9)
+      most_queued =
+          std::max(most_queued, metric(port(), "jobcast_stream_queued_bytes"));
+  }
+  EXPECT_TRUE(eventually([&] {
+    most_queued =
+        std::max(most_queued, metric(port(), "jobcast_stream_queued_bytes"));
+    return most_queued > 0;
+  }));
+  // Pongs stop at the allowance (plus the one that crossed it).
+  EXPECT_LT(most_queued, 65536 + 256);
+}
+
 TEST_F(hardening, a_stalled_viewer_is_dropped_without_slowing_the_others) {
   start({"--limits.subscriber-buffer=1048576"});
   auto body = api_start(port(), R"({"kind":"external"})");
