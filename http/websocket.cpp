@@ -23,6 +23,9 @@ constexpr std::size_t max_client_message = 64 * 1024;
 /// its header and one read.
 constexpr std::size_t max_ignored_bytes = 2 * max_client_message;
 
+/// How long a closed connection waits for the client to close its side.
+constexpr auto linger_time = std::chrono::seconds{2};
+
 /// How long a client gets to answer our close when the server stops.
 constexpr auto shutdown_close_wait = std::chrono::seconds{1};
 
@@ -186,19 +189,25 @@ void ws_session::shutdown() {
 }
 
 void ws_session::read_some() {
-  if (dead_ || close_received_)
+  if (dead_ || reading_ || (close_received_ && !lingering_))
     return;
+  reading_ = true;
   socket().async_read_some(
       buffer_.prepare(1024),
       beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
 void ws_session::on_read(beast::error_code ec, std::size_t n) {
+  reading_ = false;
   if (dead_)
     return;
   if (ec)
-    return abort(); // The client went away.
+    return abort(); // The client went away (or, lingering, closed too).
   buffer_.commit(n);
+  if (lingering_) {
+    buffer_.consume(buffer_.size());
+    return read_some();
+  }
   if (n > 0)
     heard_ = true;
   while (!dead_ && !close_received_) {
@@ -249,6 +258,8 @@ void ws_session::on_input(ws_input in) {
   case ws_input::error:
     // Failing the connection (RFC 6455 7.1.7): no reply is awaited.
     close_received_ = true;
+    if (close_sent_)
+      return write_some();
     return close_after_queue(in.code, in.payload);
   }
 }
@@ -263,13 +274,21 @@ void ws_session::write_some() {
   });
   if (ec)
     return abort();
-  if (out_->empty() && close_sent_ && close_received_) {
-    // The closing handshake is complete: the server closes TCP first.
-    dead_ = true;
+  if (out_->empty() && close_sent_ && close_received_ && !lingering_) {
+    // The closing handshake is over: the server ends TCP first. It goes on
+    // reading (and dropping) until the client closes too, because closing
+    // with unread bytes would reset the connection, and the client could
+    // lose our close frame with it.
+    lingering_ = true;
     heartbeat_.cancel();
-    deadline_.cancel();
     socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-    socket().close(ec);
+    deadline_.expires_after(linger_time);
+    deadline_.async_wait(
+        [self = shared_from_this()](beast::error_code wait_ec) {
+          if (!wait_ec)
+            self->abort();
+        });
+    read_some();
   }
 }
 

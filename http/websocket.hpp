@@ -81,6 +81,8 @@ private:
   bool open_ = false;           ///< Handshake answered.
   bool close_sent_ = false;     ///< Close frame queued.
   bool close_received_ = false; ///< The client's close arrived.
+  bool lingering_ = false;      ///< Our side is shut; draining the client's.
+  bool reading_ = false;        ///< A read is outstanding.
   bool heard_ = false;          ///< Client sent something since the last beat.
   bool pinged_ = false;         ///< A ping is unanswered.
   bool dead_ = false;

@@ -275,6 +275,31 @@ TEST_F(live, ws_pings_a_quiet_client_and_drops_it_when_it_never_answers) {
       [&] { return metric(port(), "jobcast_subscriber_actors") == 0; }));
 }
 
+TEST_F(live, ws_takes_client_messages_up_to_64_kib_and_no_more) {
+  start({"--demo.interval=200ms"});
+  auto id = start_job();
+  auto message = [](std::size_t size) {
+    std::string text = R"({"x":")";
+    return text + std::string(size - text.size() - 2, 'a') + R"("})";
+  };
+  {
+    ws_client ws{port(), "/jobs/" + id + "/ws"};
+    // Exactly the limit: its frame (with header) is larger than 64 KiB.
+    ws.send_text(message(65536));
+    std::size_t frames = 0;
+    while (ws.read())
+      ++frames;
+    EXPECT_EQ(frames, 4u);
+    EXPECT_EQ(ws.close_code(), 1000);
+  }
+  // Over the limit, on a job that is still running.
+  ws_client ws{port(), "/jobs/" + start_job() + "/ws"};
+  ws.send_text(message(65537));
+  while (ws.read()) {
+  }
+  EXPECT_EQ(ws.close_code(), 1009);
+}
+
 TEST_F(live, ws_refuses_unknown_jobs_and_plain_requests) {
   start();
   auto refused = ws_refusal(port(), "/jobs/9/ws");
