@@ -8,7 +8,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -60,8 +59,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return out;
 }
 
-template <class T>
-T number(const std::string& key, const std::string& value) {
+template <class T> T number(const std::string& key, const std::string& value) {
   char* end = nullptr;
   double d = std::strtod(value.c_str(), &end);
   if (value.empty() || *end != '\0' || !std::isfinite(d) || d < 0)
@@ -123,11 +121,13 @@ options parse_options(int argc, char** argv) {
     else if (key == "end-wait")
       opt.end_wait = number<double>(key, value);
     else if (key == "concurrency")
-      opt.concurrency = std::max<std::size_t>(1, number<std::size_t>(key, value));
+      opt.concurrency =
+          std::max<std::size_t>(1, number<std::size_t>(key, value));
     else if (key == "threads")
       opt.threads = std::max<std::size_t>(1, number<std::size_t>(key, value));
     else if (key == "read-buffer")
-      opt.read_buffer = std::max<std::size_t>(64, number<std::size_t>(key, value));
+      opt.read_buffer =
+          std::max<std::size_t>(64, number<std::size_t>(key, value));
     else if (key == "cycles")
       opt.cycles = number<std::size_t>(key, value);
     else if (key == "prefill")
@@ -236,11 +236,13 @@ std::uint64_t raise_fd_limit() {
   return rl.rlim_cur;
 }
 
-// -- http_client ---------------------------------------------------------------
+// -- http_client
+// ---------------------------------------------------------------
 
 http_client::http_client(std::string host, std::uint16_t port, double timeout_s)
-    : host_(std::move(host)), port_(port), timeout_s_(timeout_s) {
-}
+    : host_(std::move(host))
+    , port_(port)
+    , timeout_s_(timeout_s) {}
 
 http_result http_client::request(http::verb verb, const std::string& target,
                                  const std::string& body,
@@ -265,9 +267,8 @@ http_result http_client::attempt(http::verb verb, const std::string& target,
     stream_.emplace(ioc_);
     buffer_.clear();
     stream_->expires_after(deadline);
-    stream_->async_connect(
-        tcp::endpoint{asio::ip::make_address(host_), port_},
-        [&](beast::error_code e) { ec = e; });
+    stream_->async_connect(tcp::endpoint{asio::ip::make_address(host_), port_},
+                           [&](beast::error_code e) { ec = e; });
     ioc_.run();
     ioc_.restart();
     if (ec) {
@@ -316,10 +317,11 @@ http_result http_once(const std::string& host, std::uint16_t port,
   return client.request(verb, target, body, headers);
 }
 
-// -- dialect -------------------------------------------------------------------
+// -- dialect
+// -------------------------------------------------------------------
 
-dialect::dialect(const options& opt) : opt_(opt) {
-}
+dialect::dialect(const options& opt)
+    : opt_(opt) {}
 
 std::string dialect::create(http_client& client) {
   if (opt_.server == "nchan") {
@@ -332,8 +334,9 @@ std::string dialect::create(http_client& client) {
   spec["kind"] = opt_.kind;
   if (opt_.kind == "external")
     spec["title"] = "bench";
-  auto res = client.request(http::verb::post, "/api/jobs", json::serialize(spec),
-                            {{"Content-Type", "application/json"}});
+  auto res =
+      client.request(http::verb::post, "/api/jobs", json::serialize(spec),
+                     {{"Content-Type", "application/json"}});
   if (res.status != 201 && res.status != 200)
     return "POST /api/jobs: " +
            (res.status ? std::to_string(res.status) + " " + res.body

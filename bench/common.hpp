@@ -8,7 +8,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/verb.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -37,35 +36,35 @@ inline double seconds_since(std::int64_t t0) {
 }
 
 struct options {
-  std::string mode = "fanout"; // fanout | churn | report | free-port | probe
+  std::string mode = "fanout";    // fanout | churn | report | free-port | probe
   std::string server = "jobcast"; // jobcast | nchan
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::string transport = "chunked"; // chunked | sse | ws
   std::size_t subscribers = 1000;
   std::size_t events = 200;
-  double rate = 0; // events per second; 0: flat out
+  double rate = 0;               // events per second; 0: flat out
   std::size_t event_bytes = 100; // length of each event's text
-  std::vector<int> server_pids; // summed for CPU and memory
-  double timeout = 300; // seconds for the whole run
-  double connect_timeout = 120; // seconds to get every subscriber in
-  double drain = 10; // seconds after the last publish to wait for deliveries
+  std::vector<int> server_pids;  // summed for CPU and memory
+  double timeout = 300;          // seconds for the whole run
+  double connect_timeout = 120;  // seconds to get every subscriber in
+  double drain = 10;   // seconds after the last publish to wait for deliveries
   double settle = 0.5; // seconds to wait once everyone is subscribed
   double end_wait = 5; // seconds to wait for streams to end after finish
-  std::size_t concurrency = 200; // connection attempts in flight
-  std::size_t threads = 1; // io_context threads for subscribers
+  std::size_t concurrency = 200;  // connection attempts in flight
+  std::size_t threads = 1;        // io_context threads for subscribers
   std::size_t read_buffer = 4096; // bytes per subscriber read
-  std::size_t cycles = 2000; // churn: subscribe/read/disconnect cycles
-  std::size_t prefill = 5; // churn: events published before the churn
-  std::size_t warmup = 2000; // churn: cycles before "before" is measured
-  double cycle_timeout = 10; // churn: seconds one cycle may take
+  std::size_t cycles = 2000;      // churn: subscribe/read/disconnect cycles
+  std::size_t prefill = 5;        // churn: events published before the churn
+  std::size_t warmup = 2000;      // churn: cycles before "before" is measured
+  double cycle_timeout = 10;      // churn: seconds one cycle may take
   double zero_wait = 15; // churn: seconds to wait for subscribers to reach 0
-  std::string channel; // nchan channel id (default: made up)
-  std::string label; // copied into the JSON line
-  std::string json_out; // append the JSON line to this file too
+  std::string channel;   // nchan channel id (default: made up)
+  std::string label;     // copied into the JSON line
+  std::string json_out;  // append the JSON line to this file too
   std::vector<std::string> inputs; // report: JSON-lines files
-  std::string markdown_out; // report: write the markdown here too
-  std::string kind = "external"; // jobcast job kind to create
+  std::string markdown_out;        // report: write the markdown here too
+  std::string kind = "external";   // jobcast job kind to create
 };
 
 /// Parses --key=value flags; exits with a message on a bad one.

@@ -13,14 +13,13 @@
 #include "common.hpp"
 #include "wire.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -42,8 +41,8 @@ void sleep_ms(int ms) {
 }
 
 clock::time_point deadline_after(double seconds) {
-  return clock::now() + std::chrono::microseconds(
-                            static_cast<std::int64_t>(seconds * 1e6));
+  return clock::now() +
+         std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
 }
 
 std::string short_error(const error_code& ec) {
@@ -110,8 +109,8 @@ void add_common(json_line& line, const options& opt, const std::string& id) {
 // -- fan-out -----------------------------------------------------------------
 
 struct fan_shared {
-  explicit fan_shared(const options& o) : opt(o) {
-  }
+  explicit fan_shared(const options& o)
+      : opt(o) {}
   const options& opt;
   tcp::endpoint endpoint;
   std::string request;
@@ -130,8 +129,10 @@ struct fan_worker;
 struct fan_sub {
   fan_sub(fan_worker& w, asio::io_context& ioc, std::size_t events,
           std::size_t buffer)
-      : worker(w), sock(ioc), buf(new char[buffer]), seen(events, 0) {
-  }
+      : worker(w)
+      , sock(ioc)
+      , buf(new char[buffer])
+      , seen(events, 0) {}
   fan_worker& worker;
   tcp::socket sock;
   std::unique_ptr<char[]> buf;
@@ -150,8 +151,8 @@ struct fan_sub {
 };
 
 struct fan_worker {
-  explicit fan_worker(fan_shared& s) : shared(s) {
-  }
+  explicit fan_worker(fan_shared& s)
+      : shared(s) {}
   fan_shared& shared;
   asio::io_context ioc{1};
   std::vector<std::unique_ptr<fan_sub>> subs;
@@ -275,7 +276,8 @@ struct fan_worker {
       return;
     }
     s->ws.feed(
-        data, n, [&](const char* p, std::size_t k) { s->scanner.feed(p, k, found); },
+        data, n,
+        [&](const char* p, std::size_t k) { s->scanner.feed(p, k, found); },
         [&](std::uint8_t opcode, const std::string& payload) {
           if (opcode == 9)
             send(s, ws_client_frame(0xA, payload));
@@ -325,8 +327,8 @@ int run_fanout(const options& opt) {
   }
   for (std::size_t i = 0; i < opt.subscribers; ++i) {
     auto& w = *workers[i % workers.size()];
-    w.subs.push_back(std::make_unique<fan_sub>(w, w.ioc, opt.events,
-                                               opt.read_buffer));
+    w.subs.push_back(
+        std::make_unique<fan_sub>(w, w.ioc, opt.events, opt.read_buffer));
   }
   for (auto& w : workers)
     w->latencies.reserve(w->subs.size() * opt.events);
@@ -372,16 +374,16 @@ int run_fanout(const options& opt) {
   auto t_first = now_ns();
   for (std::size_t i = 0; i < opt.events && clock::now() < run_deadline; ++i) {
     if (opt.rate > 0) {
-      auto due = t_first + static_cast<std::int64_t>(
-                               static_cast<double>(i) * 1e9 / opt.rate);
+      auto due = t_first + static_cast<std::int64_t>(static_cast<double>(i) *
+                                                     1e9 / opt.rate);
       auto wait = due - now_ns();
       if (wait > 0)
         std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
     }
     auto t = now_ns();
-    auto res = d.publish(publisher, event_text(i, opt.event_bytes),
-                         static_cast<double>(i + 1) /
-                             static_cast<double>(opt.events));
+    auto res =
+        d.publish(publisher, event_text(i, opt.event_bytes),
+                  static_cast<double>(i + 1) / static_cast<double>(opt.events));
     publish_lat.push_back(now_ns() - t);
     if (res.status >= 200 && res.status < 300) {
       ++published;
@@ -445,8 +447,9 @@ int run_fanout(const options& opt) {
   auto expected = connected_count * opt.events;
   auto ms = [](double ns) { return ns / 1e6; };
   double delivery_window =
-      last_delivery > t_first ? static_cast<double>(last_delivery - t_first) / 1e9
-                              : 0;
+      last_delivery > t_first
+          ? static_cast<double>(last_delivery - t_first) / 1e9
+          : 0;
 
   add_common(line, opt, d.id());
   line.add("subscribers", opt.subscribers)
@@ -479,12 +482,13 @@ int run_fanout(const options& opt) {
       .add("latency_p50_ms", ms(percentile(lat, 50)))
       .add("latency_p90_ms", ms(percentile(lat, 90)))
       .add("latency_p99_ms", ms(percentile(lat, 99)))
-      .add("latency_max_ms", ms(lat.empty() ? 0 : static_cast<double>(lat.back())));
+      .add("latency_max_ms",
+           ms(lat.empty() ? 0 : static_cast<double>(lat.back())));
   std::sort(publish_lat.begin(), publish_lat.end());
   line.add("publish_p50_ms", ms(percentile(publish_lat, 50)))
-      .add("publish_max_ms", ms(publish_lat.empty()
-                                    ? 0
-                                    : static_cast<double>(publish_lat.back())));
+      .add("publish_max_ms",
+           ms(publish_lat.empty() ? 0
+                                  : static_cast<double>(publish_lat.back())));
   if (before.ok && after.ok && connected.ok) {
     auto cpu_publish = after.cpu_seconds - connected.cpu_seconds;
     line.add("server_cpu_seconds", after.cpu_seconds - before.cpu_seconds)
@@ -498,10 +502,10 @@ int run_fanout(const options& opt) {
         .add("server_rss_after_kb", after.rss_kb)
         .add("server_hwm_kb", after.hwm_kb)
         .add("rss_per_subscriber_kb",
-             connected_count ? static_cast<double>(connected.rss_kb -
-                                                   before.rss_kb) /
-                                   static_cast<double>(connected_count)
-                             : 0.0);
+             connected_count
+                 ? static_cast<double>(connected.rss_kb - before.rss_kb) /
+                       static_cast<double>(connected_count)
+                 : 0.0);
   } else {
     line.add_null("server_cpu_seconds");
   }
@@ -515,9 +519,10 @@ int run_fanout(const options& opt) {
   line.add_raw("server_gauges_after", g + "}");
   line.add_raw("errors", errors_json(errors));
   emit(opt, line,
-       "fan-out " + opt.server + " " + opt.transport + " N=" +
-           std::to_string(opt.subscribers) + " M=" + std::to_string(opt.events) +
-           " rate=" + (opt.rate > 0 ? json_number(opt.rate) + "/s" : "flat-out"));
+       "fan-out " + opt.server + " " + opt.transport +
+           " N=" + std::to_string(opt.subscribers) +
+           " M=" + std::to_string(opt.events) + " rate=" +
+           (opt.rate > 0 ? json_number(opt.rate) + "/s" : "flat-out"));
   // Sockets close as the workers go away.
   workers.clear();
   return 0;
@@ -527,8 +532,8 @@ int run_fanout(const options& opt) {
 
 struct churn_slot {
   explicit churn_slot(asio::io_context& ioc, std::size_t buffer)
-      : timer(ioc), buf(new char[buffer]) {
-  }
+      : timer(ioc)
+      , buf(new char[buffer]) {}
   std::optional<tcp::socket> sock;
   asio::steady_timer timer;
   std::unique_ptr<char[]> buf;
@@ -559,9 +564,12 @@ struct churn_worker {
 
   churn_worker(const options& o, tcp::endpoint ep, const std::string& req,
                int status, bool marker, clock::time_point dl)
-      : opt(o), endpoint(ep), request(req), expected_status(status),
-        want_marker(marker), deadline(dl) {
-  }
+      : opt(o)
+      , endpoint(ep)
+      , request(req)
+      , expected_status(status)
+      , want_marker(marker)
+      , deadline(dl) {}
 
   void begin(std::size_t concurrency) {
     for (std::size_t i = 0; i < concurrency && i < assigned; ++i)
@@ -638,7 +646,9 @@ struct churn_worker {
           if (expected_status == 101)
             s->ws.feed(
                 data, len,
-                [&](const char* p, std::size_t k) { s->scanner.feed(p, k, found); },
+                [&](const char* p, std::size_t k) {
+                  s->scanner.feed(p, k, found);
+                },
                 [](std::uint8_t, const std::string&) {});
           else
             s->scanner.feed(data, len, found);
@@ -706,7 +716,8 @@ int run_churn(const options& opt) {
       w->thread = std::thread{[wp = w.get()] { wp->ioc.run(); }};
     }
     for (auto& w : workers)
-      w->thread.join(); // each stops when its cycles are done or at the deadline
+      w->thread
+          .join(); // each stops when its cycles are done or at the deadline
     return workers;
   };
   // Warm-up: the server reaches its working set for `concurrency` viewers
@@ -775,7 +786,8 @@ int run_churn(const options& opt) {
       .add("first_bytes_p50_ms", ms(percentile(first_bytes, 50)))
       .add("first_bytes_p99_ms", ms(percentile(first_bytes, 99)))
       .add("first_bytes_max_ms",
-           ms(first_bytes.empty() ? 0 : static_cast<double>(first_bytes.back())));
+           ms(first_bytes.empty() ? 0
+                                  : static_cast<double>(first_bytes.back())));
   auto opt_int = [&](const char* key, const std::optional<std::int64_t>& v) {
     if (v)
       line.add(key, *v);
@@ -808,12 +820,13 @@ int run_churn(const options& opt) {
   line.add_raw("server_gauges_after", g + "}");
   line.add_raw("errors", errors_json(errors));
   emit(opt, line,
-       "churn " + opt.server + " " + opt.transport + " K=" +
-           std::to_string(opt.cycles));
+       "churn " + opt.server + " " + opt.transport +
+           " K=" + std::to_string(opt.cycles));
   return 0;
 }
 
-// -- small modes ---------------------------------------------------------------
+// -- small modes
+// ---------------------------------------------------------------
 
 int run_free_port() {
   asio::io_context ioc;
@@ -831,8 +844,8 @@ int run_probe(const options& opt) {
     return 1;
   }
   auto res = d.publish(control, event_text(0, opt.event_bytes), 0.5);
-  std::cout << "job " << d.id() << " publish: " << res.status << ' '
-            << res.body << res.error << std::endl;
+  std::cout << "job " << d.id() << " publish: " << res.status << ' ' << res.body
+            << res.error << std::endl;
   auto fin = d.finish(control);
   std::cout << "finish: " << fin.status << ' ' << fin.body << fin.error
             << std::endl;

@@ -8,7 +8,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -94,12 +93,12 @@ std::string pair(const json::object* j, const json::object* n,
 }
 
 // server_gauges_after is long; it stays in the JSON lines.
-const std::set<std::string> skipped = {"tool", "label", "mode", "server",
-                                       "job", "server_gauges_after"};
+const std::set<std::string> skipped = {
+    "tool", "label", "mode", "server", "job", "server_gauges_after"};
 const std::set<std::string> settings = {
-    "transport", "subscribers", "events", "rate", "event_bytes", "cycles",
-    "concurrency", "prefill", "fd_limit", "waits_for", "duration_s",
-    "connections", "threads"};
+    "transport",  "subscribers", "events",  "rate",     "event_bytes",
+    "cycles",     "concurrency", "prefill", "fd_limit", "waits_for",
+    "duration_s", "connections", "threads"};
 
 } // namespace
 
@@ -156,10 +155,11 @@ int run_report(const options& opt) {
         continue;
       auto* j = find(s, "jobcast");
       auto* n = find(s, "nchan");
-      md << "| " << s.label << " | " << pair(j, n, "subscribers_connected", false)
-         << " | " << pair(j, n, "missing", false) << " | "
-         << cell(j, "duplicated") << "/" << cell(j, "out_of_order") << " / "
-         << cell(n, "duplicated") << "/" << cell(n, "out_of_order") << " | "
+      md << "| " << s.label << " | "
+         << pair(j, n, "subscribers_connected", false) << " | "
+         << pair(j, n, "missing", false) << " | " << cell(j, "duplicated")
+         << "/" << cell(j, "out_of_order") << " / " << cell(n, "duplicated")
+         << "/" << cell(n, "out_of_order") << " | "
          << pair(j, n, "deliveries_per_second") << " | "
          << pair(j, n, "latency_p50_ms") << " | "
          << pair(j, n, "latency_p99_ms") << " | "
@@ -238,10 +238,10 @@ int run_report(const options& opt) {
       }
     }
     for (auto& key : keys) {
-      auto nchan_cell = n ? cell(n, key)
-                          : std::string{s.mode == "start-rate" ? "n/a" : "–"};
-      md << "| " << key << " | " << cell(j, key) << " | " << nchan_cell
-         << " | " << (settings.count(key) ? "" : ratio(j, n, key)) << " |\n";
+      auto nchan_cell =
+          n ? cell(n, key) : std::string{s.mode == "start-rate" ? "n/a" : "–"};
+      md << "| " << key << " | " << cell(j, key) << " | " << nchan_cell << " | "
+         << (settings.count(key) ? "" : ratio(j, n, key)) << " |\n";
     }
   }
   auto text = md.str();

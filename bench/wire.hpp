@@ -144,8 +144,7 @@ public:
   std::size_t masked_frames = 0;
 
 private:
-  template <class OnControl>
-  void after_length(OnControl& on_control) {
+  template <class OnControl> void after_length(OnControl& on_control) {
     if (masked_) {
       ++masked_frames;
       mask_got_ = 0;
@@ -154,8 +153,7 @@ private:
       start_payload(on_control);
     }
   }
-  template <class OnControl>
-  void start_payload(OnControl& on_control) {
+  template <class OnControl> void start_payload(OnControl& on_control) {
     remaining_ = len_;
     control_.clear();
     if (remaining_ == 0)
@@ -163,8 +161,7 @@ private:
     else
       state_ = 4;
   }
-  template <class OnControl>
-  void end_frame(OnControl& on_control) {
+  template <class OnControl> void end_frame(OnControl& on_control) {
     if (opcode_ >= 8)
       on_control(opcode_, control_);
     state_ = 0;
