@@ -186,9 +186,11 @@ registry_actor::behavior_type registry(registry_pointer self,
         global_metrics().jobs_started++;
         JOBCAST_LOG_INFO("registry: job " << id << " is actor " << handle.id());
         admit(self);
-        // A new job always hears its first place.
-        if (auto place = queue_position(self, id))
-          self->send(handle, queued_atom::value, *place);
+        // A new job always hears its first place: last in the queue, unless
+        // it was let in at once.
+        if (!st.running.count(id))
+          self->send(handle, queued_atom::value,
+                     static_cast<std::uint32_t>(st.queue.size() - 1));
         // The job handles start/queued before this: its answer is current.
         return self->delegate(handle, info_atom::value);
       },

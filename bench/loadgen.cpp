@@ -106,6 +106,20 @@ void add_common(json_line& line, const options& opt, const std::string& id) {
       .add("loadavg_1m_end", load_average());
 }
 
+/// Creates the scenario's job/channel; if that fails, emits a line that says
+/// why and returns false.
+bool create_job(dialect& d, http_client& control, const options& opt,
+                const std::string& scenario) {
+  auto err = d.create(control);
+  if (err.empty())
+    return true;
+  json_line line;
+  add_common(line, opt, "");
+  line.add("error", err);
+  emit(opt, line, scenario + ": could not start");
+  return false;
+}
+
 // -- fan-out -----------------------------------------------------------------
 
 struct fan_shared {
@@ -304,12 +318,8 @@ int run_fanout(const options& opt) {
   dialect d{opt};
   http_client control{opt.host, opt.port, 10};
   json_line line;
-  if (auto err = d.create(control); !err.empty()) {
-    add_common(line, opt, "");
-    line.add("error", err);
-    emit(opt, line, "fan-out: could not start");
+  if (!create_job(d, control, opt, "fan-out"))
     return 1;
-  }
   fan_shared shared{opt};
   shared.endpoint = tcp::endpoint{asio::ip::make_address(opt.host), opt.port};
   shared.request = d.subscribe_request();
@@ -684,12 +694,8 @@ int run_churn(const options& opt) {
   dialect d{opt};
   http_client control{opt.host, opt.port, 10};
   json_line line;
-  if (auto err = d.create(control); !err.empty()) {
-    add_common(line, opt, "");
-    line.add("error", err);
-    emit(opt, line, "churn: could not start");
+  if (!create_job(d, control, opt, "churn"))
     return 1;
-  }
   std::size_t prefill_errors = 0;
   for (std::size_t i = 0; i < opt.prefill; ++i) {
     auto res = d.publish(control, event_text(i, opt.event_bytes), -1);
