@@ -8,14 +8,11 @@
 #include "http/responses.hpp"
 #include "http/stream_format.hpp"
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <deque>
 #include <memory>
 #include <optional>
-#include <vector>
 
 namespace jobcast {
 
