@@ -1,9 +1,10 @@
 // jobcast: runs background jobs and streams their progress to every viewer.
 
 #include "actors/command.hpp"
-#include "actors/demo.hpp"
+#include "actors/job_kinds.hpp"
 #include "actors/log.hpp"
 #include "actors/registry.hpp"
+#include "http/client_address.hpp"
 #include "http/gateway.hpp"
 #include "http/server.hpp"
 
@@ -12,6 +13,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/make_config_option.hpp>
 #include <caf/send.hpp>
 #include <iostream>
 #include <sys/resource.h>
@@ -19,29 +21,18 @@
 
 namespace jobcast {
 
-/// Every flag of jobcast, next to CAF's own (`--help` lists them all).
+/// The config file jobcast reads unless `--config-file` names another.
+constexpr const char* default_config_file = "jobcast.conf";
+
+/// Every flag of jobcast, next to CAF's own (`--help` lists them all). Each
+/// flag is bound to the field of the settings struct it sets; the structs
+/// hold the defaults, once.
 class config : public caf::actor_system_config {
 public:
-  std::string http_address = "127.0.0.1";
-  std::uint16_t http_port = 3000;
-  std::size_t http_threads = 1;
-  caf::timespan read_timeout = std::chrono::seconds{30};
-  caf::timespan shutdown_grace = std::chrono::seconds{5};
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
-  std::size_t subscriber_buffer = 1024 * 1024;
-  caf::timespan heartbeat = std::chrono::seconds{15};
-  std::size_t max_event_bytes = 64 * 1024;
-  std::size_t max_connections = 15'000;
-  std::size_t max_retained = 1000;
-  std::size_t max_subscribers = 50'000;
-  std::size_t max_events = 200'000;
-  std::string start_token;
+  http_settings http;
+  registry_settings jobs;
+  command_options commands;
   caf::timespan demo_interval = std::chrono::seconds{1};
-  caf::timespan retention = std::chrono::minutes{10};
-  caf::timespan idle_timeout = std::chrono::minutes{10};
-  caf::timespan kill_grace = std::chrono::seconds{2};
-  std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
 
   config() {
     // Show who logs: %a is the actor id (0 outside actors).
@@ -54,112 +45,137 @@ public:
     // without napping. Flags still override both.
     set("work-stealing.aggressive-poll-attempts", std::size_t{1});
     set("work-stealing.moderate-poll-attempts", std::size_t{1});
+    // CAF's own --config-file describes CAF's default file, which jobcast
+    // never reads: main passes its own. Same option, bound to the same path,
+    // with jobcast's words.
+    for (auto& opt : custom_options_)
+      if (opt.full_name() == "global.config-file")
+        opt = caf::make_config_option(
+            config_file_path, "global", "config-file",
+            std::string{"config file (default: "} + default_config_file +
+                " in the working directory, skipped if absent)");
     opt_group{custom_options_, "http"}
-        .add(http_address, "address", "address to listen on")
-        .add(http_port, "port", "TCP port to listen on (0: any free port)")
-        .add(http_threads, "threads", "threads running the HTTP front end")
-        .add(read_timeout, "read-timeout",
-             "time a client has to send a request; idle keep-alive timeout");
+        .add(http.address, "address", "address to listen on")
+        .add(http.port, "port", "TCP port to listen on (0: any free port)")
+        .add(http.allowed_hosts, "allowed-hosts",
+             "Host values answered, others get 421 (default: the loopback "
+             "names if bound to loopback, else any host)")
+        .add(http.cors_origins, "cors-origins",
+             "origins of other sites whose pages may start, cancel, publish "
+             "and open WebSockets")
+        .add(http.trusted_proxies, "trusted-proxies",
+             "proxies (addresses, CIDR ranges) whose X-Forwarded-For names "
+             "the client for the per-client limits")
+        .add(http.threads, "threads", "threads running the HTTP front end")
+        .add(http.read_timeout, "read-timeout",
+             "time a client has to send a request; idle keep-alive timeout")
+        .add(http.write_timeout, "write-timeout",
+             "a stream whose client takes none of its bytes for this long is "
+             "closed (0: never)");
     opt_group{custom_options_, "sse"}.add(
-        heartbeat, "heartbeat",
+        http.heartbeat, "heartbeat",
         "interval of SSE heartbeat comments and WebSocket pings");
     opt_group{custom_options_, "shutdown"}.add(
-        shutdown_grace, "grace", "time open streams get to end on SIGTERM");
+        http.shutdown_grace, "grace",
+        "time open streams get to end on SIGTERM");
     opt_group{custom_options_, "limits"}
-        .add(max_header_bytes, "max-header-bytes",
+        .add(http.max_header_bytes, "max-header-bytes",
              "largest request header (431 past it)")
-        .add(max_body_bytes, "max-body-bytes", "largest request body (413)")
-        .add(subscriber_buffer, "subscriber-buffer",
+        .add(http.max_body_bytes, "max-body-bytes",
+             "largest request body (413)")
+        .add(http.subscriber_buffer, "subscriber-buffer",
              "unsent bytes a stream may fall behind before it is dropped")
-        .add(max_event_bytes, "max-event-bytes",
+        .add(http.max_event_bytes, "max-event-bytes",
              "largest text of one published event (413)")
-        .add(max_connections, "max-connections",
+        .add(http.max_connections, "max-connections",
              "open connections at most; more get 503 and are closed")
-        .add(max_retained, "max-retained-jobs",
+        .add(http.starts_per_minute, "starts-per-minute",
+             "jobs one client may start a minute (as many at once); more get "
+             "429 (0: off)")
+        .add(http.connections_per_ip, "connections-per-ip",
+             "connections one client may hold open; more get 429 and are "
+             "closed (0: off)")
+        .add(jobs.max_retained, "max-retained-jobs",
              "finished jobs kept at most; the oldest go first")
-        .add(max_subscribers, "max-subscribers-per-job",
+        .add(jobs.jobs.max_subscribers, "max-subscribers-per-job",
              "viewers of one job at most; more get 503")
-        .add(max_events, "max-events-per-job",
-             "events a job keeps; older ones leave with a gap marker");
+        .add(jobs.jobs.max_events, "max-events-per-job",
+             "events a job keeps; older ones leave with a gap marker")
+        .add(jobs.max_active, "max-active-jobs",
+             "queued plus running jobs at most; more starts get 503")
+        .add(jobs.history_bytes, "history-bytes",
+             "bytes all jobs' event histories may hold; the oldest finished "
+             "jobs go first, then running jobs' oldest events");
     opt_group{custom_options_, "auth"}.add(
-        start_token, "start-token",
+        http.start_token, "start-token",
         "if set, starting or cancelling jobs requires this token");
     opt_group{custom_options_, "global"}.add(
-        workers, "workers", "jobs that may run at once; the rest queue");
-
+        jobs.workers, "workers",
+        "command jobs that may run at once; the rest queue (other kinds "
+        "never wait)");
     opt_group{custom_options_, "demo"}.add(
         demo_interval, "interval", "time between the demo job's messages");
     opt_group{custom_options_, "jobs"}
-        .add(retention, "retention", "how long finished jobs stay viewable")
-        .add(idle_timeout, "idle-timeout",
+        .add(jobs.retention, "retention",
+             "how long finished jobs stay viewable")
+        .add(jobs.jobs.idle_timeout, "idle-timeout",
              "an external job fails after this long without its publisher")
-        .add(kill_grace, "kill-grace",
+        .add(commands.kill_grace, "kill-grace",
              "time between SIGTERM and SIGKILL for a stopped command");
   }
 
-  http_settings http() const {
-    http_settings result;
-    result.address = http_address;
-    result.port = http_port;
-    result.threads = std::max<std::size_t>(1, http_threads);
-    result.read_timeout =
-        std::chrono::duration_cast<std::chrono::milliseconds>(read_timeout);
-    result.shutdown_grace =
-        std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_grace);
-    result.heartbeat =
-        std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat);
-    result.max_header_bytes = max_header_bytes;
-    result.max_body_bytes = max_body_bytes;
-    result.subscriber_buffer = subscriber_buffer;
-    result.max_event_bytes = max_event_bytes;
-    result.start_token = start_token;
-    result.max_connections = max_connections;
-    return result;
-  }
-
-  /// The job kinds: the built-in ones and the operator's commands.
-  registry_settings jobs(const std::vector<command_spec>& commands) const {
-    registry_settings result;
-    result.kinds.emplace("demo", demo_job(demo_interval));
-    result.kinds.emplace("external", external_job());
-    result.kinds.emplace("noop", noop_job());
-    command_options options;
-    options.kill_grace = kill_grace;
-    options.max_line = max_event_bytes;
-    for (auto& cmd : commands)
-      result.kinds.emplace(cmd.name, command_job(cmd, options));
-    result.retention = retention;
-    result.workers = workers;
-    result.jobs.idle_timeout = idle_timeout;
-    result.jobs.max_subscribers = max_subscribers;
-    result.jobs.max_events = max_events;
-    result.max_retained = max_retained;
+  /// What --dump-config prints. jobcast's flags are bound to fields and not
+  /// kept in `content`, so CAF alone would show only what a file or flag
+  /// set; the defaults come from the options themselves.
+  caf::settings dump_content() const override {
+    auto result = actor_system_config::dump_content();
+    for (auto& opt : custom_options_) {
+      auto value = opt.get();
+      if (!value)
+        continue; // A flag without storage (--help and the like).
+      auto key = opt.category() == "global" ? opt.long_name() : opt.full_name();
+      caf::put_missing(result, key, std::move(*value));
+    }
     return result;
   }
 };
 
+/// Registers every job kind in one table: the built-in ones, then the
+/// operator's commands.
+job_kinds all_kinds(const config& cfg,
+                    const std::vector<command_spec>& declared) {
+  auto kinds = builtin_kinds(cfg.demo_interval);
+  auto options = cfg.commands;
+  // Command output lines are split where published events would be refused.
+  options.max_line = cfg.http.max_event_bytes;
+  for (auto& cmd : declared)
+    kinds.add(command_kind(cmd, options));
+  return kinds;
+}
+
 int run(caf::actor_system& system, const config& cfg,
         const std::vector<command_spec>& commands) {
-  auto reg = system.spawn(registry, cfg.jobs(commands));
+  auto jobs = cfg.jobs;
+  jobs.kinds = all_kinds(cfg, commands);
+  auto http = cfg.http;
+  http.kinds = jobs.kinds.infos();
+  auto reg = system.spawn(registry, std::move(jobs));
   int rc = 0;
   {
-    gateway actors{system, caf::actor_cast<caf::actor>(reg)};
-    auto http = cfg.http();
-    // The home page offers what a person would start: demo and commands.
-    http.job_kinds = {"demo"};
-    for (auto& cmd : commands)
-      http.job_kinds.push_back(cmd.name);
+    // The front end sees the registry's client role only.
+    gateway actors{system, caf::actor_cast<caf::actor>(
+                               caf::actor_cast<registry_client_actor>(reg))};
     server front{actors, http};
     try {
       auto port = front.listen();
       front.start();
-      std::cout << "jobcast listening on http://" << cfg.http_address << ':'
-                << port << '/' << std::endl;
+      std::cout << "jobcast listening on http://" << http.address << ':' << port
+                << '/' << std::endl;
       front.run_until_signal();
       std::cout << "jobcast stopped" << std::endl;
     } catch (const boost::system::system_error& err) {
-      std::cerr << "jobcast: cannot listen on " << cfg.http_address << ':'
-                << cfg.http_port << ": " << err.code().message() << std::endl;
+      std::cerr << "jobcast: cannot listen on " << http.address << ':'
+                << http.port << ": " << err.code().message() << std::endl;
       rc = 1;
     }
     // Stop every actor before the server (and the executors that actors
@@ -194,7 +210,7 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h" || arg == "-?")
       arg = "--long-help";
   jobcast::config cfg;
-  if (auto err = cfg.parse(std::move(args), "jobcast.conf")) {
+  if (auto err = cfg.parse(std::move(args), jobcast::default_config_file)) {
     std::cerr << "jobcast: " << caf::actor_system_config::render(err)
               << std::endl;
     return 2;
@@ -202,6 +218,10 @@ int main(int argc, char** argv) {
   if (cfg.cli_helptext_printed)
     return 0;
   std::string error;
+  if (!jobcast::trusted_proxies::parse(cfg.http.trusted_proxies, error)) {
+    std::cerr << "jobcast: --http.trusted-proxies: " << error << std::endl;
+    return 2;
+  }
   auto commands = jobcast::read_commands(caf::content(cfg), error);
   if (!commands) {
     std::cerr << "jobcast: " << error << std::endl;

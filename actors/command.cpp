@@ -1,5 +1,6 @@
 #include "actors/command.hpp"
 
+#include "actors/job_kinds.hpp"
 #include "actors/log.hpp"
 
 #include <caf/config_value.hpp>
@@ -14,26 +15,35 @@ namespace jobcast {
 
 namespace {
 
-using lines_atom = caf::atom_constant<caf::atom("lines")>;
-using exited_atom = caf::atom_constant<caf::atom("exited")>;
-using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
-using kill_atom = caf::atom_constant<caf::atom("kill")>;
-
 struct command_state {
   ~command_state() {
-    // The reader thread ends once the child is reaped, which happens before
-    // the worker quits; joining here never waits for a live process.
+    // Normally the worker quits only after the reader reaped the supervisor.
+    // If it is torn down early, the group ends now, so that the join below
+    // does not wait for a live process.
+    if (pid > 0)
+      signal_group(pid, SIGKILL);
+    release_child(child);
     if (reader.joinable())
       reader.join();
+    close_control(child);
   }
 
+  /// The command's pid while it runs; -1 once it ended.
   pid_t pid = -1;
+  /// The worker's share of the child: the control socket (see process.hpp).
+  child_process child;
   std::thread reader;
   /// Why the process is being stopped, if it is: the job's end text.
   std::string stopping;
   /// The job already ended (cancel, shutdown): just clean up.
   bool orphaned = false;
   caf::error exit_reason;
+  /// The job was told how the command ended (or needs no telling).
+  bool done = false;
+  /// The supervisor has exited and is reaped: nothing of the command is
+  /// left.
+  bool reaped = false;
+  caf::error quit_reason;
   static inline const char* name = "command-worker";
 };
 
@@ -46,32 +56,48 @@ void stop_process(command_actor* self, std::string why, caf::timespan grace) {
   st.stopping = std::move(why);
   JOBCAST_LOG_INFO("command: stopping pid " << st.pid << ": " << st.stopping);
   signal_group(st.pid, SIGTERM);
-  self->delayed_send(self, grace, kill_atom::value);
+  self->delayed_send(self, grace, kill_atom_v);
 }
 
-caf::behavior command_worker(command_actor* self, job_actor job,
+/// The worker stays until both the job knows the outcome and the processes
+/// are gone.
+void quit_when_done(command_actor* self) {
+  auto& st = self->state;
+  if (st.done && st.reaped)
+    self->quit(st.quit_reason);
+}
+
+caf::behavior command_worker(command_actor* self, job_publisher_actor job,
                              command_spec cmd, command_options options) {
   auto& st = self->state;
   std::string error;
-  auto child = start_child(cmd, error);
+  auto child = start_child(
+      cmd,
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.kill_grace),
+      error);
   if (child.pid <= 0) {
-    self->request(job, caf::infinite, finish_atom::value, job_state::failed,
-                  error)
+    self->request(job, caf::infinite, finish_atom_v, job_state::failed, error)
         .then([=](std::uint64_t) { self->quit(); },
               [=](caf::error& err) { self->quit(err); });
     return {[](caf::message&) {}};
   }
   st.pid = child.pid;
-  JOBCAST_LOG_INFO("command " << cmd.name << " started as pid " << st.pid);
+  st.child = child;
+  JOBCAST_LOG_INFO("command " << cmd.name << " started as pid " << st.pid
+                              << ", supervisor pid " << child.supervisor);
   auto me = caf::actor_cast<caf::actor>(self);
-  st.reader = std::thread{[me, child, max = options.max_line] {
+  st.reader = std::thread{[me, child, max = options.max_line]() mutable {
     auto status = pump_lines(child, max, [&](std::vector<event_input> lines) {
-      caf::anon_send(me, lines_atom::value, std::move(lines));
+      caf::anon_send(me, lines_atom_v, std::move(lines));
     });
-    caf::anon_send(me, exited_atom::value, status);
+    caf::anon_send(me, exited_atom_v, status);
+    // Returns once the worker released the group and the supervisor has
+    // ended what was left of it.
+    reap_supervisor(child);
+    caf::anon_send(me, reaped_atom_v);
   }};
   if (cmd.timeout.count() > 0)
-    self->delayed_send(self, cmd.timeout, timeout_atom::value);
+    self->delayed_send(self, cmd.timeout, overtime_atom_v);
   self->monitor(job);
   // Errors answering fire-and-forget publishes (the job ended): ignore.
   self->set_error_handler([](caf::error&) {});
@@ -96,9 +122,9 @@ caf::behavior command_worker(command_actor* self, job_actor job,
           return;
         // Fire and forget: messages to the job arrive in order, and the
         // finish below comes after every batch.
-        self->send(job, publish_atom::value, std::move(lines));
+        self->send(job, publish_atom_v, std::move(lines));
       },
-      [=](timeout_atom) { stop_process(self, timeout_text, grace); },
+      [=](overtime_atom) { stop_process(self, timeout_text, grace); },
       [=](kill_atom) {
         if (self->state.pid > 0) {
           JOBCAST_LOG_WARNING("command: SIGKILL to pid " << self->state.pid);
@@ -109,11 +135,15 @@ caf::behavior command_worker(command_actor* self, job_actor job,
         auto& st = self->state;
         JOBCAST_LOG_INFO("command pid "
                          << st.pid << " ended: " << describe_status(status));
-        // Whatever the child left in its group goes too.
+        // Whatever the child left in its group goes too. The supervisor
+        // still holds the command unreaped, so the group id is still ours.
         signal_group(st.pid, SIGKILL);
+        release_child(st.child);
         st.pid = -1;
         if (st.orphaned) {
-          self->quit(st.exit_reason);
+          st.done = true;
+          st.quit_reason = st.exit_reason;
+          quit_when_done(self);
           return;
         }
         auto ok = st.stopping.empty() && WIFEXITED(status) &&
@@ -121,10 +151,20 @@ caf::behavior command_worker(command_actor* self, job_actor job,
         auto text =
             ok ? std::string{}
                : (st.stopping.empty() ? describe_status(status) : st.stopping);
-        self->request(job, caf::infinite, finish_atom::value,
+        auto finished = [=] {
+          self->state.done = true;
+          self->state.quit_reason = caf::error{};
+          quit_when_done(self);
+        };
+        self->request(job, caf::infinite, finish_atom_v,
                       ok ? job_state::succeeded : job_state::failed, text)
-            .then([=](std::uint64_t) { self->quit(); },
-                  [=](caf::error&) { self->quit(); });
+            .then([=](std::uint64_t) { finished(); },
+                  [=](caf::error&) { finished(); });
+      },
+      [=](reaped_atom) {
+        self->state.reaped = true;
+        close_control(self->state.child);
+        quit_when_done(self);
       },
       // Replies to the fire-and-forget publishes.
       [](seq_list&) {},
@@ -134,9 +174,16 @@ caf::behavior command_worker(command_actor* self, job_actor job,
 } // namespace
 
 worker_launcher command_job(command_spec cmd, command_options options) {
-  return [cmd, options](caf::local_actor* self, const job_actor& job) {
-    return caf::actor{self->spawn(command_worker, job, cmd, options)};
-  };
+  return
+      [cmd, options](caf::local_actor* self, const job_publisher_actor& job) {
+        return caf::actor{self->spawn(command_worker, job, cmd, options)};
+      };
+}
+
+job_kind command_kind(command_spec cmd, command_options options) {
+  auto name = cmd.name;
+  return {std::move(name), command_job(std::move(cmd), options), true, false,
+          true};
 }
 
 std::optional<std::vector<command_spec>>
@@ -159,7 +206,7 @@ read_commands(const caf::settings& config, std::string& error) {
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
                                "0123456789-_") != std::string::npos)
       return fail("names use a-z, 0-9, '-' and '_'");
-    if (name == "demo" || name == "external" || name == "noop")
+    if (is_builtin_kind(name))
       return fail("name taken by a built-in job kind");
     auto decl = caf::get_if<caf::settings>(&value);
     if (!decl)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/job_kinds.hpp"
 #include "actors/process.hpp"
 #include "actors/worker.hpp"
 
@@ -22,8 +23,13 @@ struct command_options {
 /// an event, in order; exit 0 ends the job `succeeded`, anything else
 /// `failed`. Over its timeout, or when the job is cancelled or the server
 /// stops, the process group gets SIGTERM, then SIGKILL after the grace
-/// period; the worker ends only once the child is reaped.
+/// period; the worker ends only once the child is reaped. Should jobcast
+/// itself die, the command's supervisor does the same (see process.hpp).
 worker_launcher command_job(command_spec cmd, command_options options);
+
+/// The job kind of a declared command: it takes a worker slot, and the home
+/// page offers it.
+job_kind command_kind(command_spec cmd, command_options options);
 
 /// Reads the `commands` section of the configuration:
 ///   [commands]

@@ -21,26 +21,26 @@ struct demo_state {
   static inline const char* name = "demo-worker";
 };
 
-caf::behavior demo_worker(caf::stateful_actor<demo_state>* self, job_actor job,
-                          caf::timespan interval) {
+caf::behavior demo_worker(caf::stateful_actor<demo_state>* self,
+                          job_publisher_actor job, caf::timespan interval) {
   self->monitor(job);
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
-  self->delayed_send(self, interval, tick_atom::value);
+  self->delayed_send(self, interval, tick_atom_v);
   return {
       [=](tick_atom) {
         auto i = self->state.next++;
         auto progress = static_cast<double>(i + 1) / steps.size();
         event_batch batch{event_input{steps[i], progress, false}};
-        self->request(job, caf::infinite, publish_atom::value, std::move(batch))
+        self->request(job, caf::infinite, publish_atom_v, std::move(batch))
             .then([](seq_list&) {}, [=](caf::error& err) { self->quit(err); });
         if (self->state.next < steps.size()) {
-          self->delayed_send(self, interval, tick_atom::value);
+          self->delayed_send(self, interval, tick_atom_v);
           return;
         }
         // Messages between two actors arrive in order: the end follows the
         // last step.
-        self->request(job, caf::infinite, finish_atom::value,
-                      job_state::succeeded, std::string{})
+        self->request(job, caf::infinite, finish_atom_v, job_state::succeeded,
+                      std::string{})
             .then([=](std::uint64_t) { self->quit(); },
                   [=](caf::error& err) { self->quit(err); });
       },
@@ -50,7 +50,7 @@ caf::behavior demo_worker(caf::stateful_actor<demo_state>* self, job_actor job,
 } // namespace
 
 worker_launcher demo_job(caf::timespan interval) {
-  return [interval](caf::local_actor* self, const job_actor& job) {
+  return [interval](caf::local_actor* self, const job_publisher_actor& job) {
     return caf::actor{self->spawn(demo_worker, job, interval)};
   };
 }

@@ -1,6 +1,9 @@
 #include "actors/event.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <random>
+#include <stdexcept>
 
 namespace jobcast {
 
@@ -34,6 +37,8 @@ std::string_view to_string(event_type type) {
     return "status";
   case event_type::gap:
     return "gap";
+  case event_type::reset:
+    return "reset";
   case event_type::end:
     break;
   }
@@ -46,10 +51,29 @@ std::int64_t now_ms() {
       .count();
 }
 
+encoding_slot register_encoding() {
+  static std::atomic<encoding_slot> next{0};
+  auto slot = next++;
+  if (slot >= max_encodings)
+    throw std::length_error{"more wire formats than max_encodings"};
+  return slot;
+}
+
+epoch_t process_epoch() {
+  static const epoch_t value = [] {
+    std::random_device rd;
+    std::mt19937 gen{rd() ^ static_cast<unsigned>(now_ms())};
+    std::uniform_int_distribution<epoch_t> dist{1};
+    return dist(gen);
+  }();
+  return value;
+}
+
 event::event(std::uint64_t seq, event_type type, std::string text,
              double progress, job_state state, bool from_stderr,
-             std::int64_t time_ms)
+             std::int64_t time_ms, epoch_t epoch)
     : seq_(seq)
+    , epoch_(epoch)
     , type_(type)
     , text_(std::move(text))
     , progress_(progress)

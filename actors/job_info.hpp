@@ -4,8 +4,11 @@
 
 #include "actors/event.hpp"
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace jobcast {
 
@@ -25,6 +28,15 @@ struct event_input {
   bool from_stderr = false;
 };
 
+/// What the HTTP front end knows of a job kind (see job_kinds.hpp).
+struct kind_info {
+  std::string name;
+  /// Starting one mints a publish token (an external job).
+  bool needs_token = false;
+  /// The home page's form offers it.
+  bool offered = false;
+};
+
 /// A snapshot of one job, as its job actor sees it.
 struct job_info {
   job_id id = 0;
@@ -40,6 +52,34 @@ struct job_info {
   std::uint32_t queue_position = 0; ///< Jobs ahead of it while queued.
 };
 
+/// Which jobs a listing shows: `?state=&limit=&offset=` of `GET /api/jobs`.
+struct job_query {
+  std::optional<job_state> state;
+  std::size_t limit = 50;
+  std::size_t offset = 0;
+};
+
+/// Where a viewer asks its stream to start.
+struct resume_point {
+  /// Send the events after this sequence number.
+  std::uint64_t after = 0;
+  /// The instance of the job `after` belongs to; 0 for the current one (a
+  /// client that sent a bare number).
+  epoch_t epoch = 0;
+  /// False if the client sent a resume point that could not be read.
+  bool readable = true;
+};
+
+/// A page of the registry's job list.
+struct job_listing {
+  /// The jobs that match, newest first, `offset` and `limit` applied.
+  std::vector<job_info> jobs;
+  /// How many match in all.
+  std::size_t total = 0;
+  /// Jobs known by state (index: job_state), whatever the query.
+  std::array<std::size_t, 5> by_state{};
+};
+
 /// jobcast's error codes; in CAF errors, the category "jobcast".
 enum class errc : std::uint8_t {
   internal = 0,    ///< Anything else: an actor died, a timeout.
@@ -49,6 +89,7 @@ enum class errc : std::uint8_t {
   forbidden,       ///< Wrong or missing publish token.
   not_running,     ///< The job is still queued.
   too_many,        ///< The job has as many subscribers as it may have.
+  too_many_jobs,   ///< --limits.max-active-jobs are queued or running.
 };
 
 /// Why a stream ends other than through the job's own end event.

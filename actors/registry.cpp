@@ -15,120 +15,147 @@ namespace jobcast {
 
 namespace {
 
-void patch_positions(registry_pointer self, std::vector<job_info>& infos);
+/// A page of the job list from the summaries, newest first. Queued jobs
+/// get their exact place (jobs hear of only some moves).
+job_listing list_jobs(registry_pointer self, const job_query& q) {
+  auto& st = self->state;
+  job_listing result;
+  for (auto i = st.jobs.rbegin(); i != st.jobs.rend(); ++i) {
+    auto& info = i->second.summary;
+    result.by_state[static_cast<std::size_t>(info.state)]++;
+    if (q.state && info.state != *q.state)
+      continue;
+    if (result.total >= q.offset && result.jobs.size() < q.limit) {
+      result.jobs.push_back(info);
+      if (info.state == job_state::queued)
+        if (auto place = st.slots.place(i->first))
+          result.jobs.back().queue_position = *place;
+    }
+    ++result.total;
+  }
+  return result;
+}
 
-/// Asks every job for its info and delivers them all at once, newest first.
-caf::result<std::vector<job_info>> list_jobs(registry_pointer self) {
-  auto& jobs = self->state.jobs;
-  if (jobs.empty())
-    return std::vector<job_info>{};
+/// Makes sure a delayed message wakes the registry for its earliest
+/// deadline.
+void rearm(registry_pointer self) {
+  auto& st = self->state;
+  if (auto due = st.timers.arm()) {
+    auto delay = *due - self->clock().now();
+    self->delayed_send(self, std::max(delay, decltype(delay)::zero()),
+                       expire_atom_v);
+  }
+}
+
+/// Lets job `id` run; an external job's idle checks begin.
+void start_job(registry_pointer self, job_id id) {
+  auto& st = self->state;
+  auto& entry = st.jobs[id];
+  self->send(entry.handle, start_atom_v);
+  if (entry.watched) {
+    st.timers.set(id, self->clock().now() + st.settings.jobs.idle_timeout);
+    rearm(self);
+  }
+}
+
+/// Carries out the scheduler's moves: jobs that may run now start, queued
+/// jobs hear their new place.
+void carry_out(registry_pointer self, const scheduler::moves& m) {
+  auto& st = self->state;
+  for (auto id : m.started)
+    start_job(self, id);
+  for (auto& [id, place] : m.places)
+    self->send(st.jobs[id].handle, queued_atom_v, place);
+}
+
+/// Frees whatever job `id` held: its worker slot or its place in line.
+void release(registry_pointer self, job_id id) {
+  carry_out(self, self->state.slots.remove(id));
+}
+
+/// Stops a finished job (already out of `retained`) and drops it from the
+/// registry. Its actor frees its history when it exits.
+void forget(registry_pointer self, job_id id, const char* why) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  JOBCAST_LOG_INFO("registry: job " << id << " " << why);
+  self->demonitor(i->second.handle.address());
+  self->send_exit(i->second.handle, caf::exit_reason::user_shutdown);
+  st.jobs.erase(i);
+  st.timers.erase(id);
+}
+
+/// Carries out a budget round's plan, given every unfinished job's size.
+void apply_budget(registry_pointer self,
+                  std::vector<std::pair<job_id, std::uint64_t>>& sizes) {
+  auto& st = self->state;
+  // A job that finished before it answered is in `retained` already.
+  sizes.erase(std::remove_if(sizes.begin(), sizes.end(),
+                             [&](const std::pair<job_id, std::uint64_t>& x) {
+                               auto i = st.jobs.find(x.first);
+                               return i == st.jobs.end() || i->second.finished;
+                             }),
+              sizes.end());
+  std::vector<std::uint64_t> unfinished;
+  unfinished.reserve(sizes.size());
+  for (auto& x : sizes)
+    unfinished.push_back(x.second);
+  auto plan = st.budget.plan(st.retained.sizes(), std::move(unfinished));
+  for (auto id : st.retained.take_oldest(plan.evict)) {
+    forget(self, id, "evicted for the history budget");
+    global_metrics().history_jobs_evicted++;
+  }
+  if (plan.cap)
+    for (auto& x : sizes)
+      if (x.second > *plan.cap)
+        self->send(st.jobs[x.first].handle, trim_atom_v, *plan.cap);
+  rearm(self);
+}
+
+/// Asks every unfinished job for its size, then applies the budget. The
+/// sizes of finished jobs are known: they report them when they end.
+void budget_round(registry_pointer self) {
+  auto& st = self->state;
+  if (st.budget_round) {
+    st.budget_again = true;
+    return;
+  }
+  st.budget_round = true;
   struct gather {
-    std::vector<job_info> infos;
-    std::size_t pending;
-    caf::typed_response_promise<std::vector<job_info>> promise;
+    std::vector<std::pair<job_id, std::uint64_t>> sizes;
+    std::size_t pending = 0;
   };
   auto acc = std::make_shared<gather>();
-  acc->pending = jobs.size();
-  acc->promise = self->make_response_promise<std::vector<job_info>>();
   auto done = [self, acc] {
-    if (--acc->pending > 0)
+    if (acc->pending > 0 && --acc->pending > 0)
       return;
-    patch_positions(self, acc->infos);
-    std::sort(acc->infos.begin(), acc->infos.end(),
-              [](const job_info& x, const job_info& y) { return x.id > y.id; });
-    acc->promise.deliver(std::move(acc->infos));
+    apply_budget(self, acc->sizes);
+    auto& st = self->state;
+    st.budget_round = false;
+    if (st.budget_again) {
+      st.budget_again = false;
+      budget_round(self);
+    }
   };
-  for (auto& kvp : jobs)
-    self->request(kvp.second, caf::infinite, info_atom::value)
+  for (auto& kvp : st.jobs)
+    if (!kvp.second.finished)
+      ++acc->pending;
+  if (acc->pending == 0)
+    return done();
+  for (auto& kvp : st.jobs) {
+    if (kvp.second.finished)
+      continue;
+    auto id = kvp.first;
+    self->request(kvp.second.handle, caf::infinite, budget_atom_v)
         .then(
-            [acc, done](job_info& info) {
-              acc->infos.push_back(std::move(info));
+            [acc, done, id](std::uint64_t bytes) {
+              acc->sizes.emplace_back(id, bytes);
               done();
             },
             [done](caf::error&) { done(); });
-  return acc->promise;
-}
-
-/// Tells queued jobs from place `from` on how many jobs are ahead of them:
-/// only those at a place a job records (the last 16 and powers of two), or
-/// every move of a long queue would cost a message per queued job. The
-/// registry puts the exact place into every info it answers.
-void announce_queue(registry_pointer self, std::size_t from = 0) {
-  auto& st = self->state;
-  auto tell = [&](std::size_t ahead) {
-    self->send(st.jobs[st.queue[ahead]], queued_atom::value,
-               static_cast<std::uint32_t>(ahead));
-  };
-  auto n = st.queue.size();
-  for (auto ahead = from; ahead < std::min<std::size_t>(n, 16); ++ahead)
-    tell(ahead);
-  for (std::size_t ahead = 16; ahead < n; ahead *= 2)
-    if (ahead >= from)
-      tell(ahead);
-}
-
-/// Jobs ahead of job `id`, if it is queued.
-std::optional<std::uint32_t> queue_position(registry_pointer self, job_id id) {
-  auto& queue = self->state.queue;
-  auto i = std::find(queue.begin(), queue.end(), id);
-  if (i == queue.end())
-    return std::nullopt;
-  return static_cast<std::uint32_t>(i - queue.begin());
-}
-
-/// Puts the exact queue places into `infos` (jobs hear of only some moves).
-void patch_positions(registry_pointer self, std::vector<job_info>& infos) {
-  auto& queue = self->state.queue;
-  std::unordered_map<job_id, std::uint32_t> places;
-  for (std::size_t i = 0; i < queue.size(); ++i)
-    places.emplace(queue[i], static_cast<std::uint32_t>(i));
-  for (auto& info : infos) {
-    auto i = places.find(info.id);
-    if (i != places.end() && info.state == job_state::queued)
-      info.queue_position = i->second;
   }
-}
-
-/// Lets queued jobs run while worker slots are free.
-void admit(registry_pointer self) {
-  auto& st = self->state;
-  auto moved = false;
-  while (st.running.size() < st.settings.workers && !st.queue.empty()) {
-    auto id = st.queue.front();
-    st.queue.pop_front();
-    st.running.insert(id);
-    self->send(st.jobs[id], start_atom::value);
-    moved = true;
-  }
-  if (moved)
-    announce_queue(self);
-}
-
-/// Frees whatever job `id` held: its worker slot or its place in the queue.
-void release(registry_pointer self, job_id id) {
-  auto& st = self->state;
-  if (st.running.erase(id) > 0) {
-    admit(self);
-    return;
-  }
-  auto i = std::find(st.queue.begin(), st.queue.end(), id);
-  if (i != st.queue.end()) {
-    auto from = static_cast<std::size_t>(i - st.queue.begin());
-    st.queue.erase(i);
-    announce_queue(self, from);
-  }
-}
-
-/// Stops a finished job and drops it from the registry.
-void forget(registry_pointer self, job_id id, const char* why) {
-  auto& jobs = self->state.jobs;
-  auto i = jobs.find(id);
-  if (i == jobs.end())
-    return;
-  JOBCAST_LOG_INFO("registry: job " << id << " " << why);
-  self->demonitor(i->second.address());
-  self->send_exit(i->second, caf::exit_reason::user_shutdown);
-  jobs.erase(i);
 }
 
 /// Forwards a request for job `id` to its job actor, or fails.
@@ -137,27 +164,35 @@ caf::result<T> delegate_to_job(registry_pointer self, job_id id, Ts&&... xs) {
   auto& jobs = self->state.jobs;
   auto i = jobs.find(id);
   if (i == jobs.end())
-    return make_error(errc::unknown_job);
-  return self->delegate(i->second, std::forward<Ts>(xs)...);
+    return caf::make_error(errc::unknown_job);
+  return self->delegate(i->second.handle, std::forward<Ts>(xs)...);
 }
 
 } // namespace
 
 registry_actor::behavior_type registry(registry_pointer self,
                                        registry_settings settings) {
-  self->state.settings = std::move(settings);
-  if (self->state.settings.workers == 0)
-    self->state.settings.workers = 1;
-  JOBCAST_LOG_INFO("registry spawned with " << self->state.settings.workers
-                                            << " worker slots");
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.slots = scheduler{st.settings.workers};
+  if (st.settings.max_active == 0)
+    st.settings.max_active = 1;
+  st.settings.jobs.history_limit = st.settings.history_bytes;
+  st.retained = retention{st.settings.max_retained};
+  st.budget = history_budget{st.settings.history_bytes};
+  JOBCAST_LOG_INFO("registry spawned with "
+                   << st.settings.workers << " worker slots, "
+                   << st.settings.kinds.all().size() << " job kinds");
   self->set_down_handler([=](caf::down_msg& msg) {
-    auto& jobs = self->state.jobs;
-    for (auto i = jobs.begin(); i != jobs.end(); ++i) {
-      if (i->second.address() == msg.source) {
+    auto& st = self->state;
+    for (auto i = st.jobs.begin(); i != st.jobs.end(); ++i) {
+      if (i->second.handle.address() == msg.source) {
         auto id = i->first;
         JOBCAST_LOG_INFO("registry: job "
                          << id << " down: " << to_string(msg.reason));
-        jobs.erase(i);
+        st.jobs.erase(i);
+        st.retained.remove(id);
+        st.timers.erase(id);
         release(self, id);
         return;
       }
@@ -167,47 +202,56 @@ registry_actor::behavior_type registry(registry_pointer self,
     JOBCAST_LOG_INFO("registry: stopping " << self->state.jobs.size()
                                            << " jobs");
     for (auto& kvp : self->state.jobs)
-      self->send_exit(kvp.second, msg.reason);
+      self->send_exit(kvp.second.handle, msg.reason);
     self->quit(msg.reason);
   });
   return {
       [=](start_atom, job_spec& spec) -> caf::result<job_info> {
         auto& st = self->state;
         auto kind = st.settings.kinds.find(spec.kind);
-        if (kind == st.settings.kinds.end())
-          return make_error(errc::unknown_kind);
+        if (!kind)
+          return caf::make_error(errc::unknown_kind);
+        if (st.jobs.size() - st.retained.size() >= st.settings.max_active) {
+          global_metrics().jobs_refused++;
+          return caf::make_error(errc::too_many_jobs);
+        }
         auto id = st.next_id++;
-        auto handle = self->spawn(job, id, std::move(spec),
-                                  caf::actor_cast<registry_actor>(self),
-                                  kind->second, st.settings.jobs);
+        job_entry entry;
+        entry.watched = kind->needs_token;
+        entry.summary.id = id;
+        entry.summary.kind = spec.kind;
+        entry.summary.title = spec.title;
+        entry.summary.created_ms = now_ms();
+        entry.handle = self->spawn(job, id, std::move(spec),
+                                   caf::actor_cast<registry_job_actor>(self),
+                                   kind->launch, st.settings.jobs);
+        auto handle = entry.handle;
         self->monitor(handle);
-        st.jobs.emplace(id, handle);
-        st.queue.push_back(id);
+        st.jobs.emplace(id, std::move(entry));
         global_metrics().jobs_started++;
         JOBCAST_LOG_INFO("registry: job " << id << " is actor " << handle.id());
-        admit(self);
-        // A new job always hears its first place: last in the queue, unless
-        // it was let in at once.
-        if (!st.running.count(id))
-          self->send(handle, queued_atom::value,
-                     static_cast<std::uint32_t>(st.queue.size() - 1));
+        if (kind->takes_slot)
+          carry_out(self, st.slots.add(id));
+        else
+          start_job(self, id);
         // The job handles start/queued before this: its answer is current.
-        return self->delegate(handle, info_atom::value);
+        return self->delegate(caf::actor_cast<job_viewer_actor>(handle),
+                              info_atom_v);
       },
-      [=](lookup_atom, job_id id) -> caf::result<job_actor> {
+      [=](lookup_atom, job_id id) -> caf::result<job_client_actor> {
         auto& jobs = self->state.jobs;
         auto i = jobs.find(id);
         if (i == jobs.end())
-          return make_error(errc::unknown_job);
-        return i->second;
+          return caf::make_error(errc::unknown_job);
+        return caf::actor_cast<job_client_actor>(i->second.handle);
       },
-      [=](list_atom) { return list_jobs(self); },
+      [=](list_atom, const job_query& q) { return list_jobs(self, q); },
       [=](info_atom, job_id id) -> caf::result<job_info> {
-        auto place = queue_position(self, id);
+        auto place = self->state.slots.place(id);
         if (!place)
-          return delegate_to_job<job_info>(self, id, info_atom::value);
+          return delegate_to_job<job_info>(self, id, info_atom_v);
         auto rp = self->make_response_promise<job_info>();
-        self->request(self->state.jobs[id], caf::infinite, info_atom::value)
+        self->request(self->state.jobs[id].handle, caf::infinite, info_atom_v)
             .then(
                 [=](job_info& info) mutable {
                   if (info.state == job_state::queued)
@@ -219,38 +263,67 @@ registry_actor::behavior_type registry(registry_pointer self,
       },
       [=](cancel_atom, job_id id) {
         JOBCAST_LOG_INFO("registry: cancel job " << id);
-        return delegate_to_job<job_info>(self, id, cancel_atom::value);
+        return delegate_to_job<job_info>(self, id, cancel_atom_v);
       },
       [=](publish_atom, job_id id, std::string& hash, event_batch& batch) {
-        return delegate_to_job<seq_list>(self, id, publish_atom::value,
+        return delegate_to_job<seq_list>(self, id, publish_atom_v,
                                          std::move(hash), std::move(batch));
       },
       [=](finish_atom, job_id id, std::string& hash, job_state state,
           std::string& text) {
-        return delegate_to_job<job_info>(self, id, finish_atom::value,
-                                         std::move(hash), state,
-                                         std::move(text));
+        return delegate_to_job<job_info>(
+            self, id, finish_atom_v, std::move(hash), state, std::move(text));
       },
-      [=](finished_atom, job_id id, job_state) {
+      [=](summary_atom, job_info& info) {
         auto& st = self->state;
+        auto i = st.jobs.find(info.id);
+        if (i != st.jobs.end() && !i->second.finished)
+          i->second.summary = std::move(info);
+      },
+      [=](finished_atom, job_info& info, std::uint64_t bytes) {
+        auto& st = self->state;
+        auto id = info.id;
+        auto i = st.jobs.find(id);
+        if (i == st.jobs.end() || i->second.finished)
+          return;
+        i->second.finished = true;
+        i->second.summary = std::move(info);
         release(self, id);
-        st.retained.push_back(id);
+        // Retention ends in finishing order, so one timer for the oldest
+        // does for all of them; the idle check, if any, is over.
+        st.timers.set(id, self->clock().now() + st.settings.retention);
         // Over the limit, the oldest finished jobs go first; running jobs
         // never.
-        while (st.retained.size() > st.settings.max_retained) {
-          auto oldest = st.retained.front();
-          st.retained.pop_front();
+        for (auto oldest : st.retained.add(id, bytes))
           forget(self, oldest, "evicted");
+        rearm(self);
+      },
+      [=](expire_atom) {
+        auto& st = self->state;
+        st.timers.fired();
+        for (auto id : st.timers.take_due(self->clock().now())) {
+          auto i = st.jobs.find(id);
+          if (i == st.jobs.end())
+            continue;
+          if (i->second.finished) {
+            st.retained.remove(id);
+            forget(self, id, "expired");
+          } else {
+            // The job answers with when to ask again, or ends.
+            self->send(i->second.handle, idle_atom_v);
+          }
         }
-        self->delayed_send(self, st.settings.retention, expire_atom::value, id);
+        rearm(self);
       },
-      [=](expire_atom, job_id id) {
-        auto& retained = self->state.retained;
-        auto i = std::find(retained.begin(), retained.end(), id);
-        if (i != retained.end())
-          retained.erase(i);
-        forget(self, id, "expired");
+      [=](idle_atom, job_id id, caf::timespan after) {
+        auto& st = self->state;
+        auto i = st.jobs.find(id);
+        if (i == st.jobs.end() || i->second.finished)
+          return;
+        st.timers.set(id, self->clock().now() + after);
+        rearm(self);
       },
+      [=](budget_atom) { budget_round(self); },
   };
 }
 

@@ -18,14 +18,24 @@ subscriber_data::~subscriber_data() {
 
 namespace {
 
+/// Whether `ev` is new to the sink (and notes it as handed over).
+bool is_new(subscriber_pointer self, const event_ptr& ev) {
+  auto& st = self->state;
+  // A reset starts the replay over: everything after it is new to the sink.
+  if (ev->type() == event_type::reset)
+    st.last_seq = 0;
+  else if (ev->seq() <= st.last_seq)
+    return false;
+  st.last_seq = ev->seq();
+  return true;
+}
+
 /// Hands `ev` to the sink unless it was handed over already; returns whether
 /// the stream is over.
 bool forward(subscriber_pointer self, const event_ptr& ev) {
-  auto& st = self->state;
-  if (ev->seq() <= st.last_seq)
+  if (!is_new(self, ev))
     return false;
-  st.last_seq = ev->seq();
-  st.sink->deliver(ev);
+  self->state.sink->deliver(ev);
   global_metrics().events_delivered++;
   return ev->type() == event_type::end;
 }
@@ -34,8 +44,47 @@ bool forward(subscriber_pointer self, const event_ptr& ev) {
 /// job until it is removed, and a job outlives many of its subscribers.
 void stop(subscriber_pointer self, caf::error reason = caf::error{}) {
   if (self->state.job)
-    self->demonitor(self->state.job);
+    self->demonitor(self->state.job.address());
   self->quit(std::move(reason));
+}
+
+/// Hands a page of history to the sink; returns whether the stream is over.
+bool take_page(subscriber_pointer self, history_page& page) {
+  auto& st = self->state;
+  auto events = std::make_shared<std::vector<event_ptr>>();
+  events->reserve(page.events.size());
+  auto ended = false;
+  for (auto& ev : page.events)
+    if (!ended && is_new(self, ev)) {
+      ended = ev->type() == event_type::end;
+      events->push_back(std::move(ev));
+    }
+  global_metrics().events_delivered += events->size();
+  st.replaying = !page.caught_up && !ended;
+  if (!events->empty() || page.caught_up)
+    st.sink->replay(std::move(events), page.caught_up || ended);
+  return ended;
+}
+
+/// Asks the job for the page after the last event handed over.
+void fetch_page(subscriber_pointer self) {
+  auto& st = self->state;
+  if (!st.replaying || st.fetching || !st.job)
+    return;
+  st.fetching = true;
+  auto me = caf::actor_cast<subscriber_actor>(self);
+  self->request(st.job, caf::infinite, replay_atom_v, me, st.last_seq,
+                st.sink->page_bytes())
+      .then(
+          [=](history_page& page) {
+            self->state.fetching = false;
+            if (take_page(self, page))
+              stop(self);
+          },
+          [=](caf::error&) {
+            // The job went away: the down handler ends the stream.
+            self->state.fetching = false;
+          });
 }
 
 void finish_with(subscriber_pointer self, stream_close why) {
@@ -46,17 +95,23 @@ void finish_with(subscriber_pointer self, stream_close why) {
 } // namespace
 
 subscriber_actor::behavior_type subscriber(subscriber_pointer self,
-                                           registry_actor registry, job_id id,
-                                           std::uint64_t after,
+                                           registry_client_actor registry,
+                                           job_id id, resume_point from,
                                            event_sink_ptr sink) {
   auto& st = self->state;
   st.sink = std::move(sink);
   st.id = id;
-  st.last_seq = after;
+  st.last_seq = from.after;
   JOBCAST_LOG_INFO("subscriber spawned for job " << id << " after event "
-                                                 << after);
-  // The connection went away (or the server stops).
-  self->set_exit_handler([=](caf::exit_msg& msg) { stop(self, msg.reason); });
+                                                 << from.after);
+  // The connection went away (or the server stops). A connection still
+  // waiting for its answer is told, so that it does not wait forever; one
+  // that went away ignores it.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (!self->state.opened)
+      self->state.sink->closed(stream_close::shutting_down);
+    stop(self, msg.reason);
+  });
   self->set_down_handler([=](caf::down_msg& msg) {
     self->state.job = nullptr; // Its monitor went with it.
     JOBCAST_LOG_INFO("subscriber: job " << self->state.id
@@ -73,25 +128,28 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
   });
   // No event can come before the subscription reply: the job sends both,
   // and messages between two actors arrive in order.
-  self->request(registry, caf::infinite, lookup_atom::value, id)
+  self->request(registry, caf::infinite, lookup_atom_v, id)
       .then(
-          [=](job_actor job) {
+          [=](job_client_actor client) {
+            job_viewer_actor job = client;
             self->monitor(job);
-            self->state.job = job.address();
+            self->state.job = job;
             auto me = caf::actor_cast<subscriber_actor>(self);
-            self->request(job, caf::infinite, subscribe_atom::value, me, after)
+            self->request(job, caf::infinite, subscribe_atom_v, me, from,
+                          self->state.sink->page_bytes())
                 .then(
                     [=](subscription& sub) {
+                      // Resumed at or past the end of a finished job: there
+                      // is nothing to stream (SSE says 204).
+                      if (sub.page.events.empty() && is_final(sub.info.state))
+                        return finish_with(self, stream_close::finished);
                       self->state.opened = true;
                       self->state.sink->opened(sub.info);
-                      for (auto& ev : sub.backlog)
-                        if (forward(self, ev)) {
-                          stop(self);
-                          return;
-                        }
-                      // Resumed at or past the end of a finished job:
-                      // nothing more will come.
-                      if (is_final(sub.info.state))
+                      if (take_page(self, sub.page))
+                        return stop(self);
+                      // A finished job's history ends with its end event;
+                      // should it not, nothing more will come anyway.
+                      if (sub.page.caught_up && is_final(sub.info.state))
                         finish_with(self, stream_close::finished);
                     },
                     [=](caf::error& err) {
@@ -117,6 +175,7 @@ subscriber_actor::behavior_type subscriber(subscriber_pointer self,
       on_event,
       // The receipt goes with the message, once the event is handed on.
       [=](const event_ptr& ev, const delivery_receipt&) { on_event(ev); },
+      [=](more_atom) { fetch_page(self); },
   };
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // A worker does a job's actual work and reports it to the job actor through
-// the job_actor interface (publish, finish). The job actor only records and
-// fans out; so a new kind of work is a new worker, nothing else.
+// the job_publisher_actor role (publish, finish). The job actor only records
+// and fans out; so a new kind of work is a new worker, nothing else.
 
 #include "actors/vocabulary.hpp"
 
@@ -16,12 +16,10 @@ namespace jobcast {
 
 /// Starts the work for one job. Called inside the job actor (`self`) when the
 /// job starts; returns the worker's handle so the job can stop it. The worker
-/// should monitor `job` and quit when it goes down.
-using worker_launcher =
-    std::function<caf::actor(caf::local_actor* self, const job_actor& job)>;
-
-/// The job kinds a registry can start, by name.
-using job_kinds = std::map<std::string, worker_launcher>;
+/// reports through the publisher role only, and should monitor `job` and
+/// quit when it goes down.
+using worker_launcher = std::function<caf::actor(
+    caf::local_actor* self, const job_publisher_actor& job)>;
 
 /// Jobs fed from outside through the publisher API: no worker at all.
 worker_launcher external_job();
