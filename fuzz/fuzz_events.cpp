@@ -6,7 +6,7 @@
 // Input: byte 0 picks the content type (bits 0-2) and max_event_bytes
 // (bits 3-5, mod 5); the rest is the body.
 
-#include "actors/process.hpp"
+#include "actors/utf8.hpp"
 #include "common.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
@@ -236,22 +236,34 @@ void check_job_query(std::string_view query) {
     auto given = query_param(query, "state");
     FUZZ_CHECK(given && *given == to_string(*q.state));
   }
-  // One job in each state.
-  std::vector<job_info> jobs;
+  // One job in each state, and the page of them the registry would hand
+  // out for `q` (it filters and pages; jobs_page_json only renders).
+  job_listing listing;
+  std::size_t matched = 0;
   for (std::uint8_t s = 0; s < 5; ++s) {
     job_info info;
     info.id = s + 1u;
     info.kind = "demo";
     info.state = static_cast<job_state>(s);
-    jobs.push_back(info);
+    ++listing.by_state[s];
+    if (q.state && *q.state != info.state)
+      continue;
+    if (matched++ >= q.offset && listing.jobs.size() < q.limit)
+      listing.jobs.push_back(info);
   }
-  auto page = parse_json(jobs_page_json(jobs, q));
+  listing.total = matched;
+  std::size_t total = q.state ? 1 : 5;
+  FUZZ_CHECK(matched == total);
+  auto page = parse_json(jobs_page_json(listing, q));
   FUZZ_CHECK(page && page->is_object());
   auto& obj = page->as_object();
-  std::size_t total = q.state ? 1 : 5;
   auto shown = q.offset >= total ? 0 : std::min(total - q.offset, q.limit);
   FUZZ_CHECK(obj.at("total").to_number<std::uint64_t>() == total);
-  FUZZ_CHECK(obj.at("jobs").as_array().size() == shown);
+  auto& items = obj.at("jobs").as_array();
+  FUZZ_CHECK(items.size() == shown);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    FUZZ_CHECK(items[i].as_object().at("id").to_number<std::uint64_t>() ==
+               listing.jobs[i].id);
   FUZZ_CHECK(obj.at("offset").to_number<std::uint64_t>() == q.offset);
   FUZZ_CHECK(obj.at("limit").to_number<std::uint64_t>() == q.limit);
 }

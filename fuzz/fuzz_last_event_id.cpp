@@ -1,6 +1,6 @@
 // Fuzzes the request-header helpers: resume_position() (SSE Last-Event-ID,
-// header or query parameter), prefers_html() (Accept), html_escape() and
-// bearer_token() (Authorization).
+// header or query parameter, with event_id.hpp's ids), prefers_html() (Accept),
+// html_escape() and bearer_token() (Authorization).
 //
 // Input: the Last-Event-ID header value, '\n', the query string. The whole
 // input is also used as an Accept header, as text to escape and as an
@@ -8,6 +8,7 @@
 
 #include "common.hpp"
 #include "http/api.hpp"
+#include "http/event_id.hpp"
 #include "http/router.hpp"
 
 #include <cstring>
@@ -18,42 +19,60 @@ using namespace jobcast::fuzz;
 
 namespace {
 
-/// The canonical decimal of an accepted value: digits without leading
-/// zeros.
-std::string_view strip_zeros(std::string_view digits) {
-  while (digits.size() > 1 && digits.front() == '0')
-    digits.remove_prefix(1);
-  return digits;
+bool same(const resume_point& x, const resume_point& y) {
+  return x.after == y.after && x.epoch == y.epoch && x.readable == y.readable;
+}
+
+/// A readable resume point is a decimal seq, or `<epoch>-<seq>` with the
+/// epoch in lower-case base 36; what it says goes back out unchanged.
+void check_one(std::string_view text, const resume_point& pos) {
+  auto trimmed = trim_sp_tab(text);
+  if (trimmed.empty()) {
+    FUZZ_CHECK(same(pos, resume_point{}));
+    return;
+  }
+  if (!pos.readable) {
+    FUZZ_CHECK(pos.after == 0 && pos.epoch == 0);
+    return;
+  }
+  if (pos.epoch == 0) {
+    FUZZ_CHECK(decimal_u64(trimmed) == pos.after);
+    return;
+  }
+  auto canonical = format_event_id(pos.epoch, pos.after);
+  // Leading zeros are the only other spelling of the same point.
+  FUZZ_CHECK(same(parse_event_id(canonical), pos));
+  FUZZ_CHECK(trimmed.size() >= canonical.size());
 }
 
 void check_resume(std::string_view header, std::string_view query) {
   auto pos = resume_position(header, query);
   if (!header.empty()) {
     // The header wins, even over a valid query parameter.
-    auto trimmed = trim_sp_tab(header);
-    FUZZ_CHECK(pos == decimal_u64(trimmed));
-    if (pos)
-      FUZZ_CHECK(std::to_string(*pos) == strip_zeros(trimmed));
+    check_one(header, pos);
     return;
   }
   auto param = query_param(query, "last-event-id");
   if (!param) {
-    FUZZ_CHECK(pos == std::uint64_t{0});
+    FUZZ_CHECK(same(pos, resume_point{}));
     return;
   }
-  FUZZ_CHECK(pos == decimal_u64(*param));
-  if (pos)
-    FUZZ_CHECK(std::to_string(*pos) == strip_zeros(*param));
+  check_one(*param, pos);
 }
 
-/// Every value a server sends as an SSE id comes back unchanged, through
-/// the header (with the blanks a proxy may add) or the query.
-void check_round_trip(std::uint64_t id, std::string_view query) {
-  auto text = std::to_string(id);
-  FUZZ_CHECK(resume_position(text, query) == id);
-  FUZZ_CHECK(resume_position(" " + text + "\t", query) == id);
-  FUZZ_CHECK(resume_position("", "last-event-id=" + text) == id);
-  FUZZ_CHECK(resume_position("", "a=b&last-event-id=" + text + "&c") == id);
+/// Every id a server sends comes back unchanged, through the header (with
+/// the blanks a proxy may add) or the query; so does a bare seq.
+void check_round_trip(std::uint64_t seq, std::string_view query) {
+  auto epoch = static_cast<epoch_t>(seq % 0xFFFFFFFFu) + 1;
+  auto id = format_event_id(epoch, seq);
+  resume_point expected{seq, epoch, true};
+  FUZZ_CHECK(same(resume_position(id, query), expected));
+  FUZZ_CHECK(same(resume_position(" " + id + "\t", query), expected));
+  FUZZ_CHECK(same(resume_position("", "last-event-id=" + id), expected));
+  FUZZ_CHECK(
+      same(resume_position("", "a=b&last-event-id=" + id + "&c"), expected));
+  auto bare = std::to_string(seq);
+  FUZZ_CHECK(same(resume_position(bare, query), resume_point{seq, 0, true}));
 }
 
 void check_prefers_html(std::string_view accept) {

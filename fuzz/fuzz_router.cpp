@@ -1,13 +1,15 @@
-// Fuzzes the request router: resolve(), parse_job_id() and query_param()
-// over arbitrary methods and targets.
+// Fuzzes the request router: resolve() over jobcast's route table,
+// parse_job_id() and query_param(), over arbitrary methods and targets.
 //
 // Input: byte 0 picks the method (mod 6), the rest is the request target.
 
 #include "common.hpp"
 #include "http/router.hpp"
+#include "http/routes.hpp"
 
 #include <cctype>
 #include <cstring>
+#include <vector>
 
 using namespace jobcast;
 using namespace jobcast::fuzz;
@@ -34,6 +36,8 @@ std::string_view method_name(method m) {
     return "HEAD";
   case method::post:
     return "POST";
+  case method::put:
+    return "PUT";
   case method::del:
     return "DELETE";
   default:
@@ -66,80 +70,114 @@ bool is_safe_name(std::string_view name) {
   return true;
 }
 
-/// Checks that `path` is `prefix` + a valid id equal to `job` + `suffix`.
-void check_job_path(std::string_view path, std::string_view prefix,
-                    std::string_view suffix, job_id job) {
-  FUZZ_CHECK(path.size() >= prefix.size() + suffix.size());
-  FUZZ_CHECK(path.substr(0, prefix.size()) == prefix);
-  FUZZ_CHECK(path.substr(path.size() - suffix.size()) == suffix);
-  auto digits =
-      path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-  auto id = reference_job_id(digits);
-  FUZZ_CHECK(id && *id == job);
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      return out;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+/// What a path holds for a pattern, matched segment by segment (unlike
+/// http/router.cpp, which scans for literals).
+struct reference_match {
+  job_id job = 0;
+  std::string file;
+};
+
+/// Whether every placeholder of `pattern` is a whole segment, the only form
+/// the reference below knows.
+bool whole_segment_placeholders(std::string_view pattern) {
+  for (auto seg : segments(pattern)) {
+    auto brace = seg.find_first_of("{}");
+    if (brace != std::string_view::npos && seg != "{id}" && seg != "{file}")
+      return false;
+  }
+  return true;
+}
+
+std::optional<reference_match> match(std::string_view pattern,
+                                     std::string_view path) {
+  auto want = segments(pattern);
+  auto have = segments(path);
+  if (want.size() != have.size())
+    return std::nullopt;
+  reference_match out;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{id}") {
+      auto id = reference_job_id(have[i]);
+      if (!id)
+        return std::nullopt;
+      out.job = *id;
+    } else if (want[i] == "{file}") {
+      if (!is_safe_name(have[i]))
+        return std::nullopt;
+      out.file = std::string{have[i]};
+    } else if (want[i] != have[i]) {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+const route* find_route(std::string_view name) {
+  for (auto& r : routes())
+    if (r.name == name)
+      return &r;
+  return nullptr;
 }
 
 void check_route(method m, std::string_view target) {
-  auto r = resolve(m, target);
+  auto r = resolve(routes(), m, target);
   auto qmark = target.find('?');
   auto path = target.substr(0, qmark);
   auto query = qmark == std::string_view::npos ? std::string_view{}
                                                : target.substr(qmark + 1);
   FUZZ_CHECK(r.query == query);
-  if (r.id == route_id::not_found) {
-    FUZZ_CHECK(!r.method_allowed);
+  FUZZ_CHECK(r.api == (path.substr(0, 5) == "/api/"));
+
+  // The reference: the first route whose pattern matches gives the id and
+  // file; the first that also takes the method answers; Allow lists the
+  // methods of every route that matches.
+  const route* first = nullptr;
+  const route* answers = nullptr;
+  std::optional<reference_match> expected;
+  method_set known = 0;
+  for (auto& candidate : routes()) {
+    auto found = match(candidate.pattern, path);
+    if (!found)
+      continue;
+    known |= candidate.methods;
+    if (!first) {
+      first = &candidate;
+      expected = std::move(found);
+    }
+    if (!answers && (candidate.methods & bit(m)) != 0)
+      answers = &candidate;
+  }
+  FUZZ_CHECK(r.path_known == (first != nullptr));
+  FUZZ_CHECK(r.entry == answers);
+  if (!first) {
     FUZZ_CHECK(r.allow.empty());
+    FUZZ_CHECK(r.job == 0 && r.file.empty());
     return;
   }
   FUZZ_CHECK(!r.allow.empty());
-  FUZZ_CHECK(r.method_allowed == allow_lists(r.allow, m));
-  if (r.id != route_id::view_progress)
-    FUZZ_CHECK(r.format.empty());
-  if (r.id != route_id::asset)
-    FUZZ_CHECK(r.name.empty());
-  switch (r.id) {
-  case route_id::home:
-    FUZZ_CHECK(path == "/" && r.job == 0);
-    break;
-  case route_id::metrics:
-    FUZZ_CHECK(path == "/metrics" && r.job == 0);
-    break;
-  case route_id::healthz:
-    FUZZ_CHECK(path == "/healthz" && r.job == 0);
-    break;
-  case route_id::api_jobs:
-    FUZZ_CHECK(path == "/api/jobs" && r.job == 0);
-    break;
-  case route_id::asset:
-    FUZZ_CHECK(r.job == 0);
-    FUZZ_CHECK(is_safe_name(r.name));
-    FUZZ_CHECK(path == "/assets/" + r.name);
+  for (auto each :
+       {method::get, method::head, method::post, method::put, method::del})
+    FUZZ_CHECK(allow_lists(r.allow, each) == ((known & bit(each)) != 0));
+  if (r.entry)
+    FUZZ_CHECK(allow_lists(r.allow, m));
+  FUZZ_CHECK(r.job == expected->job);
+  FUZZ_CHECK(r.file == expected->file);
+  if (!r.file.empty()) {
     // Whatever the target, an asset name never leaves the directory.
-    FUZZ_CHECK(r.name.find('/') == std::string::npos);
-    FUZZ_CHECK(r.name.find("..") != 0);
-    break;
-  case route_id::view_progress:
-    check_job_path(path, "/view-progress/", "", r.job);
-    FUZZ_CHECK(r.format == query_param(query, "format").value_or(""));
-    break;
-  case route_id::job_events:
-    check_job_path(path, "/jobs/", "/events", r.job);
-    break;
-  case route_id::job_ws:
-    check_job_path(path, "/jobs/", "/ws", r.job);
-    break;
-  case route_id::api_job:
-    check_job_path(path, "/api/jobs/", "", r.job);
-    break;
-  case route_id::api_publish:
-    check_job_path(path, "/api/jobs/", "/events", r.job);
-    break;
-  case route_id::api_finish:
-    check_job_path(path, "/api/jobs/", "/finish", r.job);
-    break;
-  default:
-    // A route this target does not know yet: at least a job id it reports
-    // must be valid.
-    break;
+    FUZZ_CHECK(path == "/assets/" + r.file);
+    FUZZ_CHECK(r.file.find('/') == std::string::npos);
+    FUZZ_CHECK(r.file.find("..") != 0);
   }
 }
 
@@ -148,14 +186,16 @@ void check_route(method m, std::string_view target) {
 void check_job_routes(method m, job_id id, std::string_view query) {
   struct {
     std::string_view prefix, suffix;
-    route_id expected;
+    method takes;
+    std::string_view expected;
   } const cases[] = {
-      {"/view-progress/", "", route_id::view_progress},
-      {"/jobs/", "/events", route_id::job_events},
-      {"/jobs/", "/ws", route_id::job_ws},
-      {"/api/jobs/", "", route_id::api_job},
-      {"/api/jobs/", "/events", route_id::api_publish},
-      {"/api/jobs/", "/finish", route_id::api_finish},
+      {"/view-progress/", "", method::get, "view_progress"},
+      {"/jobs/", "/events", method::get, "job_events"},
+      {"/jobs/", "/ws", method::get, "job_ws"},
+      {"/api/jobs/", "", method::get, "show_job"},
+      {"/api/jobs/", "", method::del, "cancel_job"},
+      {"/api/jobs/", "/events", method::post, "publish_events"},
+      {"/api/jobs/", "/finish", method::post, "finish_job"},
   };
   for (auto& c : cases) {
     std::string target{c.prefix};
@@ -163,10 +203,13 @@ void check_job_routes(method m, job_id id, std::string_view query) {
     target += c.suffix;
     target += '?';
     target += query;
-    auto r = resolve(m, target);
-    FUZZ_CHECK(r.id == c.expected);
+    auto r = resolve(routes(), c.takes, target);
+    FUZZ_CHECK(r.entry && r.entry == find_route(c.expected));
     FUZZ_CHECK(r.job == id);
     FUZZ_CHECK(r.query == query);
+    // Any method: the path is known, with its id.
+    auto other = resolve(routes(), m, target);
+    FUZZ_CHECK(other.path_known && other.job == id);
   }
 }
 
@@ -202,6 +245,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   if (size == 0)
     return 0;
+  static const bool table_ok = [] {
+    for (auto& r : routes())
+      FUZZ_CHECK(whole_segment_placeholders(r.pattern));
+    return true;
+  }();
+  (void)table_ok;
   auto m = methods[data[0] % 6];
   std::string_view target{reinterpret_cast<const char*>(data + 1), size - 1};
 

@@ -1,13 +1,16 @@
 #include "http/api.hpp"
 
-#include "actors/process.hpp"
+#include "actors/utf8.hpp"
+#include "http/event_id.hpp"
 #include "http/json.hpp"
 #include "http/router.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace jobcast {
 
@@ -44,6 +47,16 @@ std::variant<json::object, bad_input> parse_object(std::string_view body) {
 }
 
 } // namespace
+
+std::optional<bad_input> check_json_type(std::string_view content_type) {
+  auto type = trim(content_type.substr(0, content_type.find(';')));
+  for (auto& c : type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type == "application/json")
+    return std::nullopt;
+  return bad_input{"unsupported media type",
+                   "the body must be application/json", 415};
+}
 
 std::variant<job_spec, bad_input> parse_job_spec(std::string_view body) {
   auto parsed = parse_object(body);
@@ -104,6 +117,14 @@ std::variant<event_input, bad_input> event_from(const json::value& value,
       if (!(p >= 0.0 && p <= 1.0))
         return bad_input{"malformed event", "\"progress\" must be 0 to 1"};
       in.progress = p;
+    } else if (key == "stream") {
+      // What declared commands mark, so that a wrapper such as jobcast-run
+      // can publish a command's stderr the same way.
+      if (!field.is_string() ||
+          (field.as_string() != "stdout" && field.as_string() != "stderr"))
+        return bad_input{"malformed event",
+                         "\"stream\" is \"stdout\" or \"stderr\""};
+      in.from_stderr = field.as_string() == "stderr";
     } else {
       return bad_input{"malformed event",
                        "unknown field \"" + std::string{key} + "\""};
@@ -237,34 +258,25 @@ std::variant<job_query, bad_input> parse_job_query(std::string_view query) {
   return q;
 }
 
-std::string jobs_page_json(const std::vector<job_info>& jobs,
-                           const job_query& q) {
+std::string jobs_page_json(const job_listing& listing, const job_query& q) {
   std::string page = "{\"jobs\":[";
-  std::size_t total = 0;
-  std::size_t shown = 0;
-  for (auto& info : jobs) {
-    if (q.state && info.state != *q.state)
-      continue;
-    if (total >= q.offset && shown < q.limit) {
-      if (shown++ > 0)
-        page += ',';
-      page += job_json(info);
-    }
-    ++total;
+  for (std::size_t i = 0; i < listing.jobs.size(); ++i) {
+    if (i > 0)
+      page += ',';
+    page += job_json(listing.jobs[i]);
   }
-  page += "],\"total\":" + std::to_string(total) +
+  page += "],\"total\":" + std::to_string(listing.total) +
           ",\"offset\":" + std::to_string(q.offset) +
           ",\"limit\":" + std::to_string(q.limit) + "}";
   return page;
 }
 
-std::optional<std::uint64_t> resume_position(std::string_view header,
-                                             std::string_view query) {
+resume_point resume_position(std::string_view header, std::string_view query) {
   if (!header.empty())
-    return parse_u64(trim(header));
+    return parse_event_id(header);
   if (auto param = query_param(query, "last-event-id"))
-    return parse_u64(*param);
-  return 0;
+    return parse_event_id(*param);
+  return {};
 }
 
 bool prefers_html(std::string_view accept) {
@@ -321,6 +333,36 @@ std::string html_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+namespace {
+
+/// Replaces every `marker` in `text` by `with`.
+void replace_all(std::string& text, std::string_view marker,
+                 const std::string& with) {
+  for (auto pos = text.find(marker); pos != std::string::npos;
+       pos = text.find(marker, pos + with.size()))
+    text.replace(pos, marker.size(), with);
+}
+
+} // namespace
+
+std::string render_view(std::string_view page, const job_info& info) {
+  std::string result{page};
+  auto progress = info.progress >= 0 ? info.progress : 0.0;
+  if (info.state == job_state::succeeded)
+    progress = 1.0;
+  char fraction[16];
+  std::snprintf(fraction, sizeof(fraction), "%.4g", progress);
+  auto percent =
+      std::to_string(static_cast<int>(std::lround(progress * 100))) + "%";
+  replace_all(result, "<!--id-->", std::to_string(info.id));
+  replace_all(result, "<!--kind-->", html_escape(info.kind));
+  replace_all(result, "<!--title-->", html_escape(info.title));
+  replace_all(result, "<!--state-->", std::string{to_string(info.state)});
+  replace_all(result, "<!--fraction-->", fraction);
+  replace_all(result, "<!--percent-->", percent);
+  return result;
 }
 
 std::string render_home(std::string_view page,

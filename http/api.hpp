@@ -21,6 +21,11 @@ struct bad_input {
   unsigned status = 400;
 };
 
+/// `POST /api/jobs` takes `application/json` only (parameters such as
+/// `charset` allowed; the type is case-insensitive): a cross-site `no-cors`
+/// fetch or form can send only form and `text/plain` bodies. Otherwise a 415.
+std::optional<bad_input> check_json_type(std::string_view content_type);
+
 /// Parses the body of `POST /api/jobs`: `{"kind": "...", "title": "..."}`.
 std::variant<job_spec, bad_input> parse_job_spec(std::string_view body);
 
@@ -47,24 +52,15 @@ std::string bearer_token(std::string_view authorization);
 std::optional<std::string> form_field(std::string_view body,
                                       std::string_view name);
 
-/// `?state=&limit=&offset=` of `GET /api/jobs`.
-struct job_query {
-  std::optional<job_state> state;
-  std::size_t limit = 50;
-  std::size_t offset = 0;
-};
-
 std::variant<job_query, bad_input> parse_job_query(std::string_view query);
 
-/// `{"jobs": [...], "total": N, "offset": .., "limit": ..}` for the jobs that
-/// match `q`, in the order given (newest first).
-std::string jobs_page_json(const std::vector<job_info>& jobs,
-                           const job_query& q);
+/// `{"jobs": [...], "total": N, "offset": .., "limit": ..}`: the registry's
+/// page of the job list for `q`.
+std::string jobs_page_json(const job_listing& listing, const job_query& q);
 
-/// The position to resume after: `Last-Event-ID` header, else the
-/// `last-event-id` query parameter, else 0. nullopt if a value is malformed.
-std::optional<std::uint64_t> resume_position(std::string_view header,
-                                             std::string_view query);
+/// Where to resume: the `Last-Event-ID` header if given, else the
+/// `last-event-id` query parameter, else the start (see event_id.hpp).
+resume_point resume_position(std::string_view header, std::string_view query);
 
 /// Whether an `Accept` header prefers text/html over text/plain.
 bool prefers_html(std::string_view accept);
@@ -79,5 +75,11 @@ std::string render_home(std::string_view page,
                         const std::vector<job_info>& jobs,
                         const std::vector<std::string>& kinds,
                         bool ask_token = false);
+
+/// The live page of one job: `page` with `<!--id-->`, `<!--kind-->`,
+/// `<!--title-->`, `<!--state-->`, `<!--fraction-->` and `<!--percent-->`
+/// replaced (escaped) by what `info` says, so that the first paint, a
+/// reader without JavaScript and a screen reader know the job.
+std::string render_view(std::string_view page, const job_info& info);
 
 } // namespace jobcast

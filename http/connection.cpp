@@ -1,6 +1,6 @@
 #include "http/connection.hpp"
 
-#include "actors/metrics.hpp"
+#include "http/http_metrics.hpp"
 
 #include <vector>
 
@@ -26,7 +26,7 @@ connection_tracker::add(std::weak_ptr<connection> conn) {
   std::unique_lock<std::mutex> guard{mtx_};
   auto id = next_id_++;
   conns_.emplace(id, conn);
-  global_metrics().connections++;
+  http_counters().connections++;
   auto stopping = stopping_;
   guard.unlock();
   if (stopping)
@@ -38,7 +38,7 @@ connection_tracker::add(std::weak_ptr<connection> conn) {
 void connection_tracker::remove(std::uint64_t id) {
   std::lock_guard<std::mutex> guard{mtx_};
   if (conns_.erase(id) > 0)
-    global_metrics().connections--;
+    http_counters().connections--;
   if (conns_.empty())
     empty_.notify_all();
 }

@@ -1,5 +1,6 @@
 #include "http/gateway.hpp"
 
+#include "actors/log.hpp"
 #include "actors/subscriber.hpp"
 #include "actors/vocabulary.hpp"
 
@@ -139,17 +140,22 @@ void to_asio(const gateway::executor& ex, std::function<void()> fn) {
 
 failure to_failure(const caf::error& err) {
   auto code = jobcast_code(err);
-  return failure{code != 0 ? static_cast<errc>(code) : errc::internal,
-                 caf::to_string(err)};
+  if (code != 0)
+    return failure{static_cast<errc>(code)};
+  // Clients hear only "unavailable" (errors.cpp); the log says why.
+  JOBCAST_LOG_WARNING("gateway: request failed: " << to_string(err));
+  return failure{errc::internal};
 }
 
 /// Forwards a subscriber actor's calls to a connection's thread through its
 /// inbox, and drops them once the connection is gone.
 class asio_sink final : public event_sink {
 public:
-  asio_sink(std::shared_ptr<inbox::state> box, std::weak_ptr<event_sink> target)
+  asio_sink(std::shared_ptr<inbox::state> box, std::weak_ptr<event_sink> target,
+            std::uint64_t page_bytes)
       : box_(std::move(box))
-      , target_(std::move(target)) {}
+      , target_(std::move(target))
+      , page_bytes_(page_bytes) {}
 
   void opened(const job_info& info) override {
     box_->put({{}, {}, [t = target_, info] {
@@ -158,7 +164,19 @@ public:
                }});
   }
 
+  void replay(const event_page& events, bool caught_up) override {
+    // One hand-over per page, not per event.
+    box_->put({{}, {}, [t = target_, events, caught_up] {
+                 if (auto p = t.lock()) {
+                   p->replay(events, caught_up);
+                   p->flush();
+                 }
+               }});
+  }
+
   void deliver(const event_ptr& ev) override { box_->put({target_, ev, {}}); }
+
+  std::uint64_t page_bytes() const override { return page_bytes_; }
 
   void closed(stream_close why) override {
     box_->put({{}, {}, [t = target_, why] {
@@ -170,19 +188,29 @@ public:
 private:
   std::shared_ptr<inbox::state> box_;
   std::weak_ptr<event_sink> target_;
+  std::uint64_t page_bytes_;
 };
 
 } // namespace
 
-subscription_handle::subscription_handle(std::function<void()> stop)
-    : stop_(std::move(stop)) {}
+subscription_handle::subscription_handle(std::function<void()> stop,
+                                         std::function<void()> more)
+    : stop_(std::move(stop))
+    , more_(std::move(more)) {}
 
 subscription_handle&
 subscription_handle::operator=(subscription_handle&& other) noexcept {
   cancel();
   stop_ = std::move(other.stop_);
+  more_ = std::move(other.more_);
   other.stop_ = nullptr;
+  other.more_ = nullptr;
   return *this;
+}
+
+void subscription_handle::more() {
+  if (stop_ && more_)
+    more_();
 }
 
 subscription_handle::~subscription_handle() {
@@ -199,7 +227,7 @@ void subscription_handle::cancel() {
 
 struct gateway::impl {
   caf::actor_system& system;
-  registry_actor registry;
+  registry_client_actor registry;
 
   /// The Asio -> CAF crossing for request/response: a short-lived actor asks
   /// the registry and hands the answer back through `to_asio`.
@@ -209,7 +237,7 @@ struct gateway::impl {
     // binds a reference to a null tuple for function actors spawned
     // without arguments, which UBSan rightly reports.
     system.spawn(
-        [=](caf::event_based_actor* self, const registry_actor& reg) {
+        [=](caf::event_based_actor* self, const registry_client_actor& reg) {
           self->request(reg, request_timeout, xs...)
               .then(
                   [=](T& value) {
@@ -226,26 +254,28 @@ struct gateway::impl {
 };
 
 gateway::gateway(caf::actor_system& system, const caf::actor& registry)
-    : impl_(new impl{system, caf::actor_cast<registry_actor>(registry)}) {}
+    : impl_(
+          new impl{system, caf::actor_cast<registry_client_actor>(registry)}) {}
 
 gateway::~gateway() = default;
 
 void gateway::start_job(job_spec spec, executor ex, callback<job_info> done) {
-  impl_->ask<job_info>(std::move(ex), std::move(done), start_atom::value,
+  impl_->ask<job_info>(std::move(ex), std::move(done), start_atom_v,
                        std::move(spec));
 }
 
-void gateway::list_jobs(executor ex, callback<std::vector<job_info>> done) {
-  impl_->ask<std::vector<job_info>>(std::move(ex), std::move(done),
-                                    list_atom::value);
+void gateway::list_jobs(job_query query, executor ex,
+                        callback<job_listing> done) {
+  impl_->ask<job_listing>(std::move(ex), std::move(done), list_atom_v,
+                          std::move(query));
 }
 
 void gateway::job(job_id id, executor ex, callback<job_info> done) {
-  impl_->ask<job_info>(std::move(ex), std::move(done), info_atom::value, id);
+  impl_->ask<job_info>(std::move(ex), std::move(done), info_atom_v, id);
 }
 
 void gateway::cancel_job(job_id id, executor ex, callback<job_info> done) {
-  impl_->ask<job_info>(std::move(ex), std::move(done), cancel_atom::value, id);
+  impl_->ask<job_info>(std::move(ex), std::move(done), cancel_atom_v, id);
 }
 
 void gateway::publish(job_id id, std::string token_hash,
@@ -259,13 +289,13 @@ void gateway::publish(job_id id, std::string token_hash,
     box->put({{}, {}, [done, r] { done(r); }});
   };
   impl_->ask<seq_list>(std::move(ex), std::move(behind_deliveries),
-                       publish_atom::value, id, std::move(token_hash),
+                       publish_atom_v, id, std::move(token_hash),
                        std::move(events));
 }
 
 void gateway::finish(job_id id, std::string token_hash, job_state state,
                      std::string text, executor ex, callback<job_info> done) {
-  impl_->ask<job_info>(std::move(ex), std::move(done), finish_atom::value, id,
+  impl_->ask<job_info>(std::move(ex), std::move(done), finish_atom_v, id,
                        std::move(token_hash), state, std::move(text));
 }
 
@@ -273,14 +303,16 @@ std::size_t gateway::running_actors() const {
   return impl_->system.registry().running();
 }
 
-subscription_handle gateway::subscribe(job_id id, std::uint64_t after,
-                                       executor ex,
+subscription_handle gateway::subscribe(job_id id, resume_point from,
+                                       std::uint64_t page_bytes, executor ex,
                                        std::weak_ptr<event_sink> target) {
-  auto sink = std::make_shared<asio_sink>(inbox::of(ex), std::move(target));
-  auto sub = impl_->system.spawn(subscriber, impl_->registry, id, after,
+  auto sink =
+      std::make_shared<asio_sink>(inbox::of(ex), std::move(target), page_bytes);
+  auto sub = impl_->system.spawn(subscriber, impl_->registry, id, from,
                                  std::move(sink));
   return subscription_handle{
-      [sub] { caf::anon_send_exit(sub, caf::exit_reason::user_shutdown); }};
+      [sub] { caf::anon_send_exit(sub, caf::exit_reason::user_shutdown); },
+      [sub] { caf::anon_send(sub, more_atom_v); }};
 }
 
 } // namespace jobcast

@@ -25,28 +25,32 @@ class actor_system;
 
 namespace jobcast {
 
-/// Why an actor request failed.
+/// Why an actor request failed (errors.hpp says it in words).
 struct failure {
   errc code = errc::internal;
-  std::string detail;
 };
 
 /// Either an actor's answer or why there is none.
 template <class T> using outcome = std::variant<T, failure>;
 
-/// Stops its subscriber actor when destroyed or cancelled. Move-only.
+/// Stops its subscriber actor when destroyed or cancelled; asks it for the
+/// next page of history. Move-only.
 class subscription_handle {
 public:
   subscription_handle() = default;
-  explicit subscription_handle(std::function<void()> stop);
+  subscription_handle(std::function<void()> stop, std::function<void()> more);
   subscription_handle(subscription_handle&&) noexcept = default;
   subscription_handle& operator=(subscription_handle&& other) noexcept;
   ~subscription_handle();
 
   void cancel();
 
+  /// The connection took the last page: the next one may come.
+  void more();
+
 private:
   std::function<void()> stop_;
+  std::function<void()> more_;
 };
 
 class gateway {
@@ -55,8 +59,9 @@ public:
 
   template <class T> using callback = std::function<void(outcome<T>)>;
 
-  /// `registry` is a `registry_actor` (actors/vocabulary.hpp), cast to
-  /// `caf::actor` so that this header needs no CAF includes.
+  /// `registry` is a `registry_client_actor` (actors/vocabulary.hpp), cast
+  /// to `caf::actor` so that this header needs no CAF includes: the HTTP
+  /// front end sees only the registry's client role.
   gateway(caf::actor_system& system, const caf::actor& registry);
 
   ~gateway();
@@ -64,8 +69,8 @@ public:
   /// Starts a job; `done` runs on `ex`.
   void start_job(job_spec spec, executor ex, callback<job_info> done);
 
-  /// Lists every known job, newest first; `done` runs on `ex`.
-  void list_jobs(executor ex, callback<std::vector<job_info>> done);
+  /// A page of the job list, newest first; `done` runs on `ex`.
+  void list_jobs(job_query query, executor ex, callback<job_listing> done);
 
   /// Fetches one job's info; `done` runs on `ex`.
   void job(job_id id, executor ex, callback<job_info> done);
@@ -86,9 +91,11 @@ public:
   /// CAF actors alive (for /metrics and leak tests).
   std::size_t running_actors() const;
 
-  /// Spawns a subscriber actor for job `id` from event `after + 1` on. Its
-  /// calls reach `target` on `ex`, in order, for as long as `target` lives.
-  subscription_handle subscribe(job_id id, std::uint64_t after, executor ex,
+  /// Spawns a subscriber actor for job `id` from resume point `from` on,
+  /// replaying the history in pages of about `page_bytes` of text. Its calls
+  /// reach `target` on `ex`, in order, for as long as `target` lives.
+  subscription_handle subscribe(job_id id, resume_point from,
+                                std::uint64_t page_bytes, executor ex,
                                 std::weak_ptr<event_sink> target);
 
 private:

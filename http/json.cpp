@@ -1,6 +1,7 @@
 #include "http/json.hpp"
 
-#include "actors/process.hpp"
+#include "actors/utf8.hpp"
+#include "http/event_id.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
@@ -73,7 +74,10 @@ std::string iso_time(std::int64_t ms) {
 
 std::string event_json(const event& ev) {
   object_writer w;
+  // `id` is what a client resumes from (SSE's `id:`); `seq` is the plain
+  // number within the job.
   w.field("seq", ev.seq())
+      .field("id", format_event_id(ev.epoch(), ev.seq()))
       .field("type", to_string(ev.type()))
       .field("time", iso_time(ev.time_ms()))
       .field("text", ev.text());

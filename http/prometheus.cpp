@@ -1,6 +1,10 @@
 #include "http/prometheus.hpp"
 
 #include "actors/metrics.hpp"
+#include "http/client_limits.hpp"
+#include "http/framing.hpp"
+#include "http/http_metrics.hpp"
+#include "http/streams.hpp"
 
 #include <sstream>
 
@@ -14,51 +18,77 @@ void metric(std::ostringstream& out, const char* name, const char* type,
       << '\n';
 }
 
+/// One metric without labels: its help, its type and its value.
+template <class T>
+void sample(std::ostringstream& out, const char* name, const char* type,
+            const char* help, const T& value) {
+  metric(out, name, type, help);
+  out << name << ' ' << value << '\n';
+}
+
 } // namespace
 
 std::string render_metrics(const connection_tracker& connections,
-                           const std::vector<job_info>& jobs,
+                           const std::array<std::size_t, 5>& jobs_by_state,
                            std::size_t actors) {
   auto& m = global_metrics();
+  auto& h = http_counters();
   std::ostringstream out;
   metric(out, "jobcast_jobs", "gauge", "Jobs known (running and retained).");
-  std::size_t by_state[5] = {};
-  for (auto& job : jobs)
-    by_state[static_cast<std::size_t>(job.state)]++;
   for (std::size_t i = 0; i < 5; ++i)
     out << "jobcast_jobs{state=\"" << to_string(static_cast<job_state>(i))
-        << "\"} " << by_state[i] << '\n';
-  metric(out, "jobcast_actors_running", "gauge", "CAF actors alive.");
-  out << "jobcast_actors_running " << actors << '\n';
-  metric(out, "jobcast_connections_open", "gauge", "Open TCP connections.");
-  out << "jobcast_connections_open " << connections.size() << '\n';
-  metric(out, "jobcast_subscriber_actors", "gauge", "Subscriber actors alive.");
-  out << "jobcast_subscriber_actors " << m.subscribers.load() << '\n';
+        << "\"} " << jobs_by_state[i] << '\n';
+  sample(out, "jobcast_actors_running", "gauge", "CAF actors alive.", actors);
+  sample(out, "jobcast_connections_open", "gauge", "Open TCP connections.",
+         connections.size());
+  sample(out, "jobcast_subscriber_actors", "gauge", "Subscriber actors alive.",
+         m.subscribers.load());
   metric(out, "jobcast_streams_open", "gauge", "Open streams by transport.");
-  const char* names[] = {"chunked", "sse", "ws"};
-  for (std::size_t i = 0; i < m.streams.size(); ++i)
-    out << "jobcast_streams_open{transport=\"" << names[i] << "\"} "
-        << m.streams[i].load() << '\n';
-  metric(out, "jobcast_jobs_started_total", "counter", "Jobs started.");
-  out << "jobcast_jobs_started_total " << m.jobs_started.load() << '\n';
-  metric(out, "jobcast_events_published_total", "counter",
-         "Events published by jobs.");
-  out << "jobcast_events_published_total " << m.events_published.load() << '\n';
-  metric(out, "jobcast_events_delivered_total", "counter",
-         "Events handed to connections.");
-  out << "jobcast_events_delivered_total " << m.events_delivered.load() << '\n';
-  metric(out, "jobcast_stream_queued_bytes", "gauge",
-         "Bytes queued for streaming connections, not yet written.");
-  out << "jobcast_stream_queued_bytes " << m.queued_bytes.load() << '\n';
-  metric(out, "jobcast_slow_subscriber_disconnects_total", "counter",
-         "Streams dropped for falling too far behind.");
-  out << "jobcast_slow_subscriber_disconnects_total "
-      << m.slow_disconnects.load() << '\n';
+  for (const auto* f : streams::framings())
+    out << "jobcast_streams_open{transport=\"" << f->name() << "\"} "
+        << f->open_streams().load() << '\n';
+  sample(out, "jobcast_jobs_started_total", "counter", "Jobs started.",
+         m.jobs_started.load());
+  sample(out, "jobcast_events_published_total", "counter",
+         "Events published by jobs.", m.events_published.load());
+  sample(out, "jobcast_events_delivered_total", "counter",
+         "Events handed to connections.", m.events_delivered.load());
+  sample(out, "jobcast_stream_queued_bytes", "gauge",
+         "Bytes queued for streaming connections, not yet written.",
+         h.queued_bytes.load());
+  sample(out, "jobcast_slow_subscriber_disconnects_total", "counter",
+         "Streams dropped for falling too far behind.",
+         h.slow_disconnects.load());
+  sample(out, "jobcast_stream_write_timeouts_total", "counter",
+         "Streams closed because their client took nothing for the write "
+         "timeout.",
+         h.write_timeouts.load());
+  sample(out, "jobcast_history_bytes", "gauge",
+         "Bytes the jobs' event histories count against "
+         "--limits.history-bytes.",
+         m.history_bytes.load());
+  sample(out, "jobcast_history_jobs_evicted_total", "counter",
+         "Finished jobs forgotten early to stay within the history budget.",
+         m.history_jobs_evicted.load());
+  sample(out, "jobcast_history_events_evicted_total", "counter",
+         "Events dropped from running jobs to stay within the history "
+         "budget.",
+         m.history_events_evicted.load());
+  sample(out, "jobcast_jobs_refused_total", "counter",
+         "Job starts refused at --limits.max-active-jobs.",
+         m.jobs_refused.load());
+  metric(out, "jobcast_client_limit_refusals_total", "counter",
+         "Requests and connections refused with 429 by per-client limit.");
+  out << "jobcast_client_limit_refusals_total{limit=\"starts\"} "
+      << h.limited[static_cast<std::size_t>(client_limit::starts)].load()
+      << "\njobcast_client_limit_refusals_total{limit=\"connections\"} "
+      << h.limited[static_cast<std::size_t>(client_limit::connections)].load()
+      << '\n';
   metric(out, "jobcast_http_responses_total", "counter",
          "HTTP responses by status class.");
-  for (std::size_t i = 1; i < m.responses.size(); ++i)
+  for (std::size_t i = 1; i < h.responses.size(); ++i)
     out << "jobcast_http_responses_total{class=\"" << i << "xx\"} "
-        << m.responses[i].load() << '\n';
+        << h.responses[i].load() << '\n';
   return out.str();
 }
 

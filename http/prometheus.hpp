@@ -12,7 +12,7 @@ namespace jobcast {
 /// `jobs` counts jobs known to the registry by state; `actors` is the
 /// number of CAF actors alive.
 std::string render_metrics(const connection_tracker& connections,
-                           const std::vector<job_info>& jobs,
+                           const std::array<std::size_t, 5>& jobs_by_state,
                            std::size_t actors);
 
 } // namespace jobcast

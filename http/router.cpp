@@ -7,12 +7,6 @@ namespace jobcast {
 
 namespace {
 
-constexpr std::string_view allow_get = "GET, HEAD";
-constexpr std::string_view allow_get_post = "GET, HEAD, POST";
-constexpr std::string_view allow_get_delete = "GET, HEAD, DELETE";
-constexpr std::string_view allow_get_only = "GET";
-constexpr std::string_view allow_post = "POST";
-
 bool consume_prefix(std::string_view& str, std::string_view prefix) {
   if (str.substr(0, prefix.size()) != prefix)
     return false;
@@ -97,99 +91,85 @@ std::optional<std::string> query_param(std::string_view query,
   return std::nullopt;
 }
 
-route resolve(method m, std::string_view target) {
-  route result;
+namespace {
+
+/// Matches `path` against `pattern`, filling the placeholders into `out`.
+bool match_pattern(std::string_view pattern, std::string_view path,
+                   route_match& out) {
+  while (!pattern.empty()) {
+    auto brace = pattern.find('{');
+    auto literal = pattern.substr(0, brace);
+    if (!consume_prefix(path, literal))
+      return false;
+    if (brace == std::string_view::npos)
+      return path.empty();
+    auto close = pattern.find('}', brace);
+    auto placeholder = pattern.substr(brace + 1, close - brace - 1);
+    pattern.remove_prefix(close + 1);
+    // A placeholder takes one segment: up to the next '/' of the path.
+    auto slash = path.find('/');
+    auto segment = path.substr(0, slash);
+    path.remove_prefix(segment.size());
+    if (placeholder == "id") {
+      auto id = parse_job_id(segment);
+      if (!id)
+        return false;
+      out.job = *id;
+    } else if (placeholder == "file") {
+      if (!is_safe_asset_name(segment))
+        return false;
+      out.file = std::string{segment};
+    } else {
+      return false;
+    }
+  }
+  return path.empty();
+}
+
+} // namespace
+
+std::string allow_header(method_set methods) {
+  static constexpr std::pair<method, std::string_view> names[] = {
+      {method::get, "GET"},    {method::head, "HEAD"},
+      {method::post, "POST"},  {method::put, "PUT"},
+      {method::del, "DELETE"}, {method::options, "OPTIONS"},
+  };
+  std::string result;
+  for (auto& [m, name] : names) {
+    if ((methods & bit(m)) == 0)
+      continue;
+    if (!result.empty())
+      result += ", ";
+    result += name;
+  }
+  return result;
+}
+
+route_match resolve(const std::vector<route>& table, method m,
+                    std::string_view target) {
+  route_match result;
   auto qmark = target.find('?');
   auto path = target.substr(0, qmark);
-  auto query = qmark == std::string_view::npos ? std::string_view{}
-                                               : target.substr(qmark + 1);
-  auto readable = m == method::get || m == method::head;
-  result.query = std::string{query};
-  if (path == "/") {
-    result.id = route_id::home;
-    result.allow = allow_get_post;
-    result.method_allowed = readable || m == method::post;
-    return result;
-  }
-  if (path == "/healthz") {
-    result.id = route_id::healthz;
-    result.allow = allow_get;
-    result.method_allowed = readable;
-    return result;
-  }
-  if (path == "/metrics") {
-    result.id = route_id::metrics;
-    result.allow = allow_get;
-    result.method_allowed = readable;
-    return result;
-  }
-  if (consume_prefix(path, "/assets/")) {
-    if (!is_safe_asset_name(path))
-      return result;
-    result.id = route_id::asset;
-    result.name = std::string{path};
-    result.allow = allow_get;
-    result.method_allowed = readable;
-    return result;
-  }
-  if (consume_prefix(path, "/view-progress/")) {
-    auto id = parse_job_id(path);
-    if (!id)
-      return result;
-    result.id = route_id::view_progress;
-    result.job = *id;
-    result.format = query_param(query, "format").value_or("");
-    result.allow = allow_get;
-    result.method_allowed = readable;
-    return result;
-  }
-  if (path == "/api/jobs") {
-    result.id = route_id::api_jobs;
-    result.allow = allow_get_post;
-    result.method_allowed = readable || m == method::post;
-    return result;
-  }
-  if (consume_prefix(path, "/api/jobs/")) {
-    auto slash = path.find('/');
-    auto id = parse_job_id(path.substr(0, slash));
-    if (!id)
-      return result;
-    result.job = *id;
-    if (slash == std::string_view::npos) {
-      result.id = route_id::api_job;
-      result.allow = allow_get_delete;
-      result.method_allowed = readable || m == method::del;
-    } else if (path.substr(slash) == "/events") {
-      result.id = route_id::api_publish;
-      result.allow = allow_post;
-      result.method_allowed = m == method::post;
-    } else if (path.substr(slash) == "/finish") {
-      result.id = route_id::api_finish;
-      result.allow = allow_post;
-      result.method_allowed = m == method::post;
+  result.query = qmark == std::string_view::npos
+                     ? std::string{}
+                     : std::string{target.substr(qmark + 1)};
+  method_set known = 0;
+  for (auto& r : table) {
+    route_match candidate;
+    if (!match_pattern(r.pattern, path, candidate))
+      continue;
+    known |= r.methods;
+    if (!result.path_known) {
+      result.path_known = true;
+      result.job = candidate.job;
+      result.file = std::move(candidate.file);
     }
-    return result;
+    if (!result.entry && (r.methods & bit(m)) != 0)
+      result.entry = &r;
   }
-  if (consume_prefix(path, "/jobs/")) {
-    auto slash = path.find('/');
-    if (slash == std::string_view::npos)
-      return result;
-    auto id = parse_job_id(path.substr(0, slash));
-    auto rest = path.substr(slash);
-    if (!id)
-      return result;
-    result.job = *id;
-    if (rest == "/events") {
-      result.id = route_id::job_events;
-      result.allow = allow_get;
-      result.method_allowed = readable;
-    } else if (rest == "/ws") {
-      result.id = route_id::job_ws;
-      result.allow = allow_get_only;
-      result.method_allowed = m == method::get;
-    }
-    return result;
-  }
+  if (result.path_known)
+    result.allow = allow_header(known);
+  result.api = path.substr(0, 5) == "/api/";
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,7 +46,12 @@ public:
 
 private:
   void accept();
-  void refuse(boost::asio::ip::tcp::socket socket);
+  /// A new connection: a session, or a refusal past a limit.
+  void admit(boost::asio::ip::tcp::socket socket);
+  /// Writes `answer` (a status `code`) and closes.
+  void refuse(boost::asio::ip::tcp::socket socket, const std::string& answer,
+              unsigned code);
+
   /// The io_context the next accepted connection goes to.
   boost::asio::io_context& next_context();
 

@@ -1,32 +1,27 @@
 #include "http/session.hpp"
 
-#include "actors/metrics.hpp"
-#include "actors/process.hpp"
-#include "http/api.hpp"
-#include "http/assets.hpp"
-#include "http/chunked.hpp"
-#include "http/event_stream.hpp"
-#include "http/gateway.hpp"
-#include "http/json.hpp"
-#include "http/prometheus.hpp"
-#include "http/responses.hpp"
-#include "http/sse.hpp"
-#include "http/tokens.hpp"
-#include "http/websocket.hpp"
+#include "http/authorize.hpp"
+#include "http/cors.hpp"
+#include "http/errors.hpp"
+#include "http/exchange.hpp"
+#include "http/http_stream.hpp"
+#include "http/publishing.hpp"
+#include "http/routes.hpp"
+#include "http/ws_session.hpp"
 
-#include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
 namespace jobcast {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 
 namespace {
 
@@ -42,13 +37,11 @@ method to_method(http::verb v) {
     return method::put;
   case http::verb::delete_:
     return method::del;
+  case http::verb::options:
+    return method::options;
   default:
     return method::other;
   }
-}
-
-request_facts facts_of(const session::request& req) {
-  return {req.version(), req.keep_alive(), req.method() == http::verb::head};
 }
 
 /// The status for a request that could not be parsed.
@@ -60,68 +53,55 @@ status status_for(const beast::error_code& ec) {
   return status::bad_request;
 }
 
-const stream_format& chunked_text() {
-  static const chunked_text_format instance;
-  return instance;
+request_facts facts_of(const session::request& req) {
+  return {
+      req.version(), req.keep_alive(), req.method() == http::verb::head, {}};
 }
 
-const stream_format& sse() {
-  static const sse_format instance;
-  return instance;
-}
-
-std::string_view to_view(beast::string_view x) {
-  return {x.data(), x.size()};
-}
-
-/// `401` with the header that says how to authenticate.
-message_generator unauthorized(const request_facts& facts,
-                               std::string_view detail) {
-  return json_error(facts, status::unauthorized, "unauthorized", detail,
-                    "Bearer");
-}
-
-/// The JSON error for an actor's refusal.
-message_generator failure_reply(const request_facts& facts,
-                                const failure& err) {
-  switch (err.code) {
-  case errc::forbidden:
-    return json_error(facts, status::forbidden, "forbidden",
-                      "wrong publish token for this job");
-  case errc::not_running:
-    return json_error(facts, status::conflict, "job queued",
-                      "the job has not started yet");
-  case errc::unknown_job:
+/// The answer for a target no route takes, or takes with another method.
+message_generator no_route(const request_facts& facts, const route_match& m) {
+  if (m.path_known)
+    return method_not_allowed(facts, m.allow);
+  if (m.api)
     return json_error(facts, status::not_found, "not found",
-                      "no job with that id");
-  case errc::job_finished:
-    return json_error(facts, status::conflict, "job finished",
-                      "the job has already ended");
-  default:
-    return json_error(facts, status::service_unavailable, "unavailable",
-                      err.detail);
-  }
+                      "no such resource");
+  return error_response(facts, status::not_found, "no such page or job");
 }
 
-/// A job's JSON, or the JSON error for why there is none.
-message_generator job_reply(const request_facts& facts,
-                            const outcome<job_info>& result) {
-  if (auto* info = std::get_if<job_info>(&result))
-    return json_response(facts, status::ok, job_json(*info));
-  return failure_reply(facts, std::get<failure>(result));
+std::string_view host_of(const session::request& req) {
+  auto host = req[http::field::host];
+  return {host.data(), host.size()};
+}
+
+route_match match_of(const session::request& req) {
+  return resolve(routes(), to_method(req.method()),
+                 {req.target().data(), req.target().size()});
 }
 
 } // namespace
 
+ip_address peer_address(const boost::asio::ip::tcp::socket& socket) {
+  beast::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (ec)
+    return {};
+  return unmapped(endpoint.address());
+}
+
 session::session(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
-                 http_context& ctx)
+                 http_context& ctx, client_slot slot)
     : stream_(std::move(stream))
     , buffer_(std::move(buffer))
     , ctx_(ctx)
+    , slot_(std::move(slot))
     , read_timer_(stream_.get_executor()) {}
 
+ip_address session::peer() const {
+  return peer_address(stream_.socket());
+}
+
 void session::run() {
-  // Start on the connection's strand; the token may call shutdown().
+  // Start on the connection's thread; the token may call shutdown().
   boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->token_ = self->ctx_.connections.add(self);
     self->read_request();
@@ -156,10 +136,20 @@ void session::read_request() {
   parser_->header_limit(
       static_cast<std::uint32_t>(ctx_.settings.max_header_bytes));
   parser_->body_limit(ctx_.settings.max_body_bytes);
-  // Our own timer, not the stream's: a stream timeout closes the socket, and
-  // a slow sender should still hear 408.
   stream_.expires_never();
   timed_out_ = false;
+  arm_read_timer();
+  reading_ = true;
+  // The header first: a client that sent `Expect: 100-continue` waits for
+  // our word before it sends the body.
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&session::on_header, shared_from_this()));
+}
+
+void session::arm_read_timer() {
+  // Our own timer, not the stream's: a stream timeout closes the socket, and
+  // a slow sender should still hear 408.
   read_timer_.expires_after(ctx_.settings.read_timeout);
   read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || !self->reading_)
@@ -168,10 +158,59 @@ void session::read_request() {
     beast::error_code ignored;
     self->stream_.socket().cancel(ignored);
   });
+}
+
+void session::on_header(beast::error_code ec, std::size_t n) {
+  if (ec || timed_out_)
+    return on_read(ec, n);
+  auto& req = parser_->get();
+  if (!parser_->is_done() && req.version() >= 11 &&
+      beast::iequals(req[http::field::expect], "100-continue"))
+    return check_continue();
+  read_body();
+}
+
+void session::read_body() {
   reading_ = true;
   http::async_read(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&session::on_read, shared_from_this()));
+}
+
+void session::check_continue() {
+  reading_ = false;
+  read_timer_.cancel();
+  auto& req = parser_->get();
+  auto facts = facts_of(req);
+  facts.keep_alive = false; // The body is never read: the connection ends.
+  auto match = match_of(req);
+  if (auto refusal = check_host(ctx_, host_of(req), facts, match.api))
+    return send(std::move(*refusal));
+  if (!match.entry)
+    return send(no_route(facts, match));
+  // The same checks as for a whole request, on a copy of its header.
+  auto ex = std::make_shared<exchange>(shared_from_this(), request{req.base()},
+                                       match, ctx_);
+  ex->close_after_answer();
+  if (auto refusal = authorize(*ex, false))
+    return send(std::move(*refusal));
+  if (match.entry->handle != publishing::events)
+    return send_continue();
+  // Only the job knows whether this publisher may go on.
+  publishing::probe(ex, [self = shared_from_this()] { self->send_continue(); });
+}
+
+void session::send_continue() {
+  static const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  count_response(100);
+  boost::asio::async_write(
+      stream_, boost::asio::buffer(interim),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->close();
+        self->arm_read_timer();
+        self->read_body();
+      });
 }
 
 void session::on_read(beast::error_code ec, std::size_t) {
@@ -188,302 +227,51 @@ void session::on_read(beast::error_code ec, std::size_t) {
       ec == boost::asio::error::operation_aborted ||
       ec == boost::asio::error::connection_reset)
     return close();
-  if (ec) {
-    auto code = status_for(ec);
-    return send(bad_request_and_close(11, code, ec.message()));
-  }
-  handle(parser_->release());
+  if (ec)
+    return send(bad_request_and_close(11, status_for(ec), ec.message()));
+  dispatch(parser_->release());
 }
 
-void session::handle(request&& req) {
-  auto facts = facts_of(req);
-  auto target = std::string_view{req.target().data(), req.target().size()};
-  auto r = resolve(to_method(req.method()), target);
-  if (r.id == route_id::not_found) {
-    if (target.rfind("/api/", 0) == 0)
-      return send(json_error(facts, status::not_found, "not found",
-                             "no such resource"));
-    return send(
-        error_response(facts, status::not_found, "no such page or job"));
+void session::dispatch(request&& req) {
+  auto match = match_of(req);
+  if (auto refusal = check_host(ctx_, host_of(req), facts_of(req), match.api))
+    return send(std::move(*refusal));
+  if (!match.entry && match.path_known && req.method() == http::verb::options) {
+    auto origin = req[http::field::origin];
+    auto wanted = req[http::field::access_control_request_method];
+    if (!origin.empty() && !wanted.empty())
+      return send(preflight(ctx_, {origin.data(), origin.size()},
+                            to_method(http::string_to_verb(wanted)),
+                            {req.target().data(), req.target().size()},
+                            facts_of(req)));
   }
-  if (!r.method_allowed)
-    return send(method_not_allowed(facts, r.allow));
-  switch (r.id) {
-  case route_id::home:
-    if (req.method() == http::verb::post) {
-      // The home page's form: kind=<name>[&token=<start token>].
-      auto form_token = form_field(req.body(), "token").value_or("");
-      if (auto refusal = check_start_token(req, facts, form_token, false))
-        return send(std::move(*refusal));
-      job_spec spec;
-      spec.kind = form_field(req.body(), "kind").value_or("demo");
-      // The form starts what the page offers; external jobs need the API,
-      // which hands out their publish token.
-      auto& offered = ctx_.settings.job_kinds;
-      if (std::find(offered.begin(), offered.end(), spec.kind) == offered.end())
-        return send(error_response(facts, status::bad_request,
-                                   "no job kind \"" + sanitize_utf8(spec.kind) +
-                                       "\" to start here"));
-      return start_job(facts, std::move(spec), false, {});
-    }
-    return home_page(facts);
-  case route_id::asset: {
-    auto file = find_asset(r.name);
-    if (!file)
-      return send(error_response(facts, status::not_found, "no such file"));
-    return send(make_response(facts, status::ok, content_type_for(file->name),
-                              std::string{file->bytes}));
-  }
-  case route_id::metrics:
-    return metrics_page(facts);
-  case route_id::healthz:
-    if (ctx_.connections.stopping())
-      return send(
-          error_response(facts, status::service_unavailable, "shutting down"));
-    return send(
-        make_response(facts, status::ok, "text/plain; charset=utf-8", "ok\n"));
-  case route_id::view_progress: {
-    auto accept = req[http::field::accept];
-    auto html =
-        r.format == "html" ||
-        (r.format != "text" && prefers_html({accept.data(), accept.size()}));
-    if (html)
-      return view_page(facts, r.job);
-    return stream_events(facts, r.job, 0, chunked_text());
-  }
-  case route_id::job_events: {
-    auto header = req["Last-Event-ID"];
-    auto after = resume_position({header.data(), header.size()}, r.query);
-    if (!after)
-      return send(error_response(facts, status::bad_request,
-                                 "Last-Event-ID must be a whole number"));
-    return stream_events(facts, r.job, *after, sse());
-  }
-  case route_id::job_ws: {
-    if (!websocket::is_upgrade(req))
-      return send(error_response(facts, status::upgrade_required,
-                                 "expected a WebSocket upgrade"));
-    auto after = resume_position({}, r.query);
-    if (!after)
-      return send(error_response(facts, status::bad_request,
-                                 "last-event-id must be a whole number"));
-    auto ws =
-        std::make_shared<ws_session>(std::move(stream_), std::move(buffer_),
-                                     ctx_, std::move(req), r.job, *after);
-    token_ = {};
-    return ws->run();
-  }
-  case route_id::api_jobs: {
-    if (req.method() == http::verb::post) {
-      if (auto refusal = check_start_token(req, facts, {}, true))
-        return send(std::move(*refusal));
-      auto parsed = parse_job_spec(req.body());
-      if (auto* err = std::get_if<bad_input>(&parsed))
-        return send(
-            json_error(facts, status::bad_request, err->error, err->detail));
-      auto spec = std::get<job_spec>(std::move(parsed));
-      // External jobs get a publish token, shown once; only its hash stays.
-      std::string token;
-      if (spec.kind == "external") {
-        token = new_token();
-        spec.token_hash = token_hash(token);
-      }
-      return start_job(facts, std::move(spec), true, std::move(token));
-    }
-    auto query = parse_job_query(r.query);
-    if (auto* err = std::get_if<bad_input>(&query))
-      return send(
-          json_error(facts, status::bad_request, err->error, err->detail));
-    return list_jobs(facts, std::get<job_query>(query));
-  }
-  case route_id::api_job:
-    if (req.method() == http::verb::delete_) {
-      if (auto refusal = check_start_token(req, facts, {}, true))
-        return send(std::move(*refusal));
-      return cancel_job(facts, r.job);
-    }
-    return show_job(facts, r.job);
-  case route_id::api_publish:
-  case route_id::api_finish: {
-    auto token = bearer_token(to_view(req[http::field::authorization]));
-    if (token.empty())
-      return send(unauthorized(facts, "a Bearer publish token is required"));
-    if (r.id == route_id::api_finish) {
-      auto parsed = parse_finish(req.body(), ctx_.settings.max_event_bytes);
-      if (auto* err = std::get_if<bad_input>(&parsed))
-        return send(json_error(facts, static_cast<status>(err->status),
-                               err->error, err->detail));
-      auto fin = std::get<finish_request>(std::move(parsed));
-      return finish_job(facts, r.job, token_hash(token), fin.state,
-                        std::move(fin.text));
-    }
-    auto parsed =
-        parse_events(req.body(), to_view(req[http::field::content_type]),
-                     ctx_.settings.max_event_bytes);
-    if (auto* err = std::get_if<bad_input>(&parsed))
-      return send(json_error(facts, static_cast<status>(err->status),
-                             err->error, err->detail));
-    return publish(facts, r.job, token_hash(token),
-                   std::get<std::vector<event_input>>(std::move(parsed)));
-  }
-  case route_id::not_found:
-    break;
-  }
+  if (!match.entry)
+    return send(no_route(facts_of(req), match));
+  auto ex = std::make_shared<exchange>(shared_from_this(), std::move(req),
+                                       match, ctx_);
+  if (auto refusal = authorize(*ex, true))
+    return send(std::move(*refusal));
+  match.entry->handle(ex);
 }
 
 void session::stream_events(const request_facts& facts, job_id job,
-                            std::uint64_t after, const stream_format& format) {
-  auto stream = std::make_shared<event_stream>(
-      std::move(stream_), std::move(buffer_), ctx_, format,
-      stream_request{job, after, facts});
+                            resume_point from, const http_framing& framing,
+                            client_slot forwarded) {
+  auto stream = std::make_shared<http_stream>(
+      std::move(stream_), std::move(buffer_), ctx_, framing,
+      stream_request{job, from, facts},
+      client_slots{std::move(slot_), std::move(forwarded)});
   token_ = {};
   stream->run();
 }
 
-template <class Render> void session::with_jobs(Render render) {
-  // Pages render what they can: no jobs if the registry does not answer.
-  ctx_.actors.list_jobs(
-      stream_.get_executor(),
-      [self = shared_from_this(),
-       render = std::move(render)](outcome<std::vector<job_info>> result) {
-        std::vector<job_info> jobs;
-        if (auto* list = std::get_if<std::vector<job_info>>(&result))
-          jobs = std::move(*list);
-        self->send(render(*self, std::move(jobs)));
-      });
-}
-
-void session::home_page(const request_facts& facts) {
-  with_jobs([facts](session& self, std::vector<job_info> jobs) {
-    if (jobs.size() > 20)
-      jobs.resize(20);
-    auto page = find_asset("index.html");
-    return make_response(facts, status::ok, content_type_for(page->name),
-                         render_home(page->bytes, jobs,
-                                     self.ctx_.settings.job_kinds,
-                                     !self.ctx_.settings.start_token.empty()));
-  });
-}
-
-void session::metrics_page(const request_facts& facts) {
-  with_jobs([facts](session& self, std::vector<job_info> jobs) {
-    return make_response(facts, status::ok,
-                         "text/plain; version=0.0.4; charset=utf-8",
-                         render_metrics(self.ctx_.connections, jobs,
-                                        self.ctx_.actors.running_actors()));
-  });
-}
-
-void session::view_page(const request_facts& facts, job_id job) {
-  // Unknown jobs get a 404 page, not a live page that waits forever.
-  ctx_.actors.job(job, stream_.get_executor(),
-                  [self = shared_from_this(), facts](outcome<job_info> result) {
-                    if (std::holds_alternative<failure>(result))
-                      return self->send(error_response(facts, status::not_found,
-                                                       "no such job"));
-                    auto page = find_asset("view.html");
-                    self->send(make_response(facts, status::ok,
-                                             content_type_for(page->name),
-                                             std::string{page->bytes}));
-                  });
-}
-
-std::optional<message_generator>
-session::check_start_token(const request& req, const request_facts& facts,
-                           std::string_view form_token, bool api) {
-  auto& expected = ctx_.settings.start_token;
-  if (expected.empty())
-    return std::nullopt;
-  auto given = bearer_token(to_view(req[http::field::authorization]));
-  if (given.empty())
-    given = std::string{form_token};
-  if (given.empty())
-    return api ? unauthorized(facts, "this server requires a start token")
-               : error_response(facts, status::unauthorized,
-                                "this server requires a start token");
-  if (!tokens_equal(given, expected))
-    return api ? json_error(facts, status::forbidden, "forbidden",
-                            "wrong start token")
-               : error_response(facts, status::forbidden, "wrong start token");
-  return std::nullopt;
-}
-
-void session::publish(const request_facts& facts, job_id job, std::string hash,
-                      std::vector<event_input> events) {
-  ctx_.actors.publish(
-      job, std::move(hash), std::move(events), stream_.get_executor(),
-      [self = shared_from_this(),
-       facts](outcome<std::vector<std::uint64_t>> result) {
-        if (auto* seqs = std::get_if<std::vector<std::uint64_t>>(&result))
-          return self->send(
-              json_response(facts, status::accepted, seqs_json(*seqs)));
-        self->send(failure_reply(facts, std::get<failure>(result)));
-      });
-}
-
-void session::finish_job(const request_facts& facts, job_id job,
-                         std::string hash, job_state state, std::string text) {
-  ctx_.actors.finish(
-      job, std::move(hash), state, std::move(text), stream_.get_executor(),
-      [self = shared_from_this(), facts](outcome<job_info> result) {
-        self->send(job_reply(facts, result));
-      });
-}
-
-void session::start_job(const request_facts& facts, job_spec spec, bool api,
-                        std::string token) {
-  ctx_.actors.start_job(
-      std::move(spec), stream_.get_executor(),
-      [self = shared_from_this(), facts, api,
-       token = std::move(token)](outcome<job_info> result) {
-        if (auto* info = std::get_if<job_info>(&result)) {
-          auto id = std::to_string(info->id);
-          if (!api)
-            return self->send(see_other(facts, "/view-progress/" + id));
-          return self->send(json_response(facts, status::created,
-                                          job_json(*info, token),
-                                          "/api/jobs/" + id));
-        }
-        auto& err = std::get<failure>(result);
-        if (err.code == errc::unknown_kind)
-          return self->send(api ? json_error(facts, status::bad_request,
-                                             "unknown kind",
-                                             "no job kind of that name")
-                                : error_response(facts, status::bad_request,
-                                                 "no job kind of that name"));
-        self->send(api ? json_error(facts, status::service_unavailable,
-                                    "unavailable", err.detail)
-                       : error_response(facts, status::service_unavailable,
-                                        "could not start a job"));
-      });
-}
-
-void session::list_jobs(const request_facts& facts, job_query query) {
-  ctx_.actors.list_jobs(
-      stream_.get_executor(), [self = shared_from_this(), facts,
-                               query](outcome<std::vector<job_info>> result) {
-        if (auto* err = std::get_if<failure>(&result))
-          return self->send(json_error(facts, status::service_unavailable,
-                                       "unavailable", err->detail));
-        self->send(json_response(
-            facts, status::ok,
-            jobs_page_json(std::get<std::vector<job_info>>(result), query)));
-      });
-}
-
-void session::show_job(const request_facts& facts, job_id job) {
-  ctx_.actors.job(job, stream_.get_executor(),
-                  [self = shared_from_this(), facts](outcome<job_info> result) {
-                    self->send(job_reply(facts, result));
-                  });
-}
-
-void session::cancel_job(const request_facts& facts, job_id job) {
-  ctx_.actors.cancel_job(
-      job, stream_.get_executor(),
-      [self = shared_from_this(), facts](outcome<job_info> result) {
-        self->send(job_reply(facts, result));
-      });
+void session::upgrade(request&& req, job_id job, resume_point from,
+                      const framing& framing, client_slot forwarded) {
+  auto ws = std::make_shared<ws_session>(
+      std::move(stream_), std::move(buffer_), ctx_, framing, std::move(req),
+      job, from, client_slots{std::move(slot_), std::move(forwarded)});
+  token_ = {};
+  ws->run();
 }
 
 void session::send(message_generator msg) {
@@ -496,9 +284,7 @@ void session::send(message_generator msg) {
 }
 
 void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
-  if (ec)
-    return close();
-  if (!keep_alive)
+  if (ec || !keep_alive)
     return close();
   read_request();
 }
@@ -508,6 +294,9 @@ void session::close() {
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send,
                             ignored);
   stream_.socket().close(ignored);
+  // Now, not when the last handler lets go of us: the client may connect
+  // again at once.
+  slot_ = {};
 }
 
 } // namespace jobcast

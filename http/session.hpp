@@ -1,11 +1,11 @@
 #pragma once
 
-#include "http/api.hpp"
+#include "actors/job_info.hpp"
+#include "http/client_address.hpp"
+#include "http/client_limits.hpp"
 #include "http/connection.hpp"
 #include "http/context.hpp"
 #include "http/responses.hpp"
-#include "http/router.hpp"
-#include "http/stream_format.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,17 +18,26 @@
 
 namespace jobcast {
 
-/// One client connection in request/response mode: reads a request, answers
-/// it, and reads the next one while the client keeps the connection alive.
-/// A streaming request hands the socket to an `event_stream`, which hands it
-/// back when the stream ends.
+class framing;
+class http_framing;
+
+/// The address at the other end of `socket` (IPv4-mapped as IPv4);
+/// unspecified if it has none (closed).
+ip_address peer_address(const boost::asio::ip::tcp::socket& socket);
+
+/// One client connection in request/response mode: reads a request, has the
+/// route table answer it (routes.cpp, exchange.hpp), writes the answer, and
+/// reads the next one while the client keeps the connection alive. A
+/// streaming request hands the socket to a stream, which hands it back when
+/// the stream ends.
 class session : public connection,
                 public std::enable_shared_from_this<session> {
 public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
+  /// `slot`: what the connection counts against its client, if anything.
   session(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& buffer,
-          http_context& ctx);
+          http_context& ctx, client_slot slot);
 
   /// Starts reading requests.
   void run();
@@ -38,31 +47,35 @@ public:
 
   void shutdown() override;
 
+  /// Writes an answer, then reads the next request (or closes).
+  void send(boost::beast::http::message_generator msg);
+
+  /// Hands the connection to a stream of `job` in `framing`; `forwarded`:
+  /// what the stream counts against a client behind a proxy.
+  void stream_events(const request_facts& facts, job_id job, resume_point from,
+                     const http_framing& framing, client_slot forwarded);
+
+  /// Hands the connection to a WebSocket stream of `job`.
+  void upgrade(request&& req, job_id job, resume_point from,
+               const framing& framing, client_slot forwarded);
+
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+
+  /// The address at the other end (IPv4-mapped as IPv4); unspecified once
+  /// the socket is closed.
+  ip_address peer() const;
+
 private:
   void read_request();
+  void arm_read_timer();
+  void on_header(boost::beast::error_code ec, std::size_t n);
+  /// Answers `Expect: 100-continue`: 100 if the request may go on, else its
+  /// final status at once (and the body is never read).
+  void check_continue();
+  void send_continue();
+  void read_body();
   void on_read(boost::beast::error_code ec, std::size_t);
-  void handle(request&& req);
-  void stream_events(const request_facts& facts, job_id job,
-                     std::uint64_t after, const stream_format& format);
-  /// Lists the jobs, then sends what `render(*this, jobs)` returns.
-  template <class Render> void with_jobs(Render render);
-  void home_page(const request_facts& facts);
-  void metrics_page(const request_facts& facts);
-  void view_page(const request_facts& facts, job_id job);
-  void start_job(const request_facts& facts, job_spec spec, bool api,
-                 std::string token);
-  void publish(const request_facts& facts, job_id job, std::string hash,
-               std::vector<event_input> events);
-  void finish_job(const request_facts& facts, job_id job, std::string hash,
-                  job_state state, std::string text);
-  /// The refusal if the server wants a start token and did not get it.
-  std::optional<boost::beast::http::message_generator>
-  check_start_token(const request& req, const request_facts& facts,
-                    std::string_view form_token, bool api);
-  void list_jobs(const request_facts& facts, job_query query);
-  void show_job(const request_facts& facts, job_id job);
-  void cancel_job(const request_facts& facts, job_id job);
-  void send(boost::beast::http::message_generator msg);
+  void dispatch(request&& req);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void close();
 
@@ -70,6 +83,7 @@ private:
   boost::beast::flat_buffer buffer_;
   http_context& ctx_;
   connection_tracker::token token_;
+  client_slot slot_;
   std::optional<
       boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;

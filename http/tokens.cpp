@@ -1,6 +1,5 @@
 #include "http/tokens.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdexcept>
@@ -40,11 +39,6 @@ std::string token_hash(std::string_view token) {
     out += hex[b & 0xF];
   }
   return out;
-}
-
-bool tokens_equal(std::string_view x, std::string_view y) {
-  return x.size() == y.size() &&
-         CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0;
 }
 
 } // namespace jobcast

@@ -1,6 +1,7 @@
 #pragma once
 
 // Secrets: publish tokens for external jobs and the optional start token.
+// They are compared with constant_time_equal (actors/constant_time.hpp).
 
 #include <string>
 #include <string_view>
@@ -12,8 +13,5 @@ std::string new_token();
 
 /// SHA-256 of `token`, hex: what a job keeps instead of the token.
 std::string token_hash(std::string_view token);
-
-/// Compares in time that depends only on the lengths.
-bool tokens_equal(std::string_view x, std::string_view y);
 
 } // namespace jobcast

@@ -1,6 +1,6 @@
 #include "http/ws_frame.hpp"
 
-#include "actors/process.hpp"
+#include "actors/utf8.hpp"
 
 namespace jobcast {
 
@@ -33,6 +33,11 @@ std::string ws_frame(ws_opcode op, std::string_view payload) {
   }
   out += payload;
   return out;
+}
+
+bool is_sendable_close_code(std::uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
 }
 
 std::string ws_close_frame(std::uint16_t code, std::string_view reason) {
@@ -111,6 +116,10 @@ std::optional<ws_input> ws_reader::next(std::string_view data,
         code = static_cast<std::uint16_t>(
             (static_cast<std::uint8_t>(payload[0]) << 8) |
             static_cast<std::uint8_t>(payload[1]));
+      // A code a peer may not send (0, 1004-1006, 1015, unassigned ranges)
+      // fails the connection (RFC 6455 7.4.1; Autobahn case 7.9.x).
+      if (payload.size() >= 2 && !is_sendable_close_code(code))
+        return fail(ws_close::protocol_error, "invalid close code");
       auto reason = payload.size() > 2 ? payload.substr(2) : std::string{};
       if (!is_valid_utf8(reason))
         return fail(ws_close::invalid_payload, "close reason is not UTF-8");

@@ -36,6 +36,9 @@ inline constexpr std::uint16_t internal_error = 1011;
 /// One complete, unmasked server frame (FIN set).
 std::string ws_frame(ws_opcode op, std::string_view payload);
 
+/// Whether a close frame may carry `code` (RFC 6455 7.4).
+bool is_sendable_close_code(std::uint16_t code);
+
 /// A close frame with `code` and `reason` (cut to fit a control frame).
 std::string ws_close_frame(std::uint16_t code, std::string_view reason);
 
@@ -44,7 +47,8 @@ struct ws_input {
   enum kind_t { text, binary, ping, pong, close, error } kind;
   /// Message or control payload; for `close`, the reason.
   std::string payload;
-  /// For `close`: the client's code (0 if none); for `error`: the code to
+  /// For `close`: the client's code (0 if none, else a valid one); for
+  /// `error`: the code to
   /// close with.
   std::uint16_t code = 0;
 };

@@ -1,4 +1,5 @@
 #include "http/router.hpp"
+#include "http/routes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,21 +18,80 @@ TEST(parse_job_id, rejects_everything_else) {
     EXPECT_FALSE(parse_job_id(text)) << text;
 }
 
-TEST(resolve, maps_paths_and_methods) {
-  auto r = resolve(method::post, "/");
-  EXPECT_EQ(r.id, route_id::home);
-  EXPECT_TRUE(r.method_allowed);
-  r = resolve(method::del, "/");
-  EXPECT_EQ(r.id, route_id::home);
-  EXPECT_FALSE(r.method_allowed);
+namespace {
+
+/// The name of the route `target` resolves to for `m`, or "" if none.
+std::string_view name_of(method m, std::string_view target) {
+  auto r = resolve(routes(), m, target);
+  return r.entry ? r.entry->name : std::string_view{};
+}
+
+} // namespace
+
+TEST(resolve, maps_paths_and_methods_to_routes) {
+  EXPECT_EQ(name_of(method::get, "/"), "home");
+  EXPECT_EQ(name_of(method::head, "/"), "home");
+  EXPECT_EQ(name_of(method::post, "/"), "start_from_form");
+  auto r = resolve(routes(), method::del, "/");
+  EXPECT_EQ(r.entry, nullptr);
+  EXPECT_TRUE(r.path_known);
   EXPECT_EQ(r.allow, "GET, HEAD, POST");
-  r = resolve(method::get, "/view-progress/7?format=text");
-  EXPECT_EQ(r.id, route_id::view_progress);
+  r = resolve(routes(), method::get, "/view-progress/7?format=text");
+  ASSERT_NE(r.entry, nullptr);
+  EXPECT_EQ(r.entry->name, "view_progress");
   EXPECT_EQ(r.job, 7u);
-  EXPECT_EQ(r.format, "text");
-  EXPECT_EQ(resolve(method::get, "/view-progress/x").id, route_id::not_found);
-  EXPECT_EQ(resolve(method::get, "/assets/../secret").id, route_id::not_found);
-  EXPECT_EQ(resolve(method::get, "/assets/app.css").name, "app.css");
+  EXPECT_EQ(r.query, "format=text");
+  EXPECT_FALSE(r.api);
+  EXPECT_EQ(name_of(method::del, "/api/jobs/3"), "cancel_job");
+}
+
+TEST(resolve, knows_only_well_formed_paths) {
+  auto r = resolve(routes(), method::get, "/view-progress/x");
+  EXPECT_FALSE(r.path_known);
+  EXPECT_EQ(r.entry, nullptr);
+  EXPECT_FALSE(resolve(routes(), method::get, "/assets/../secret").path_known);
+  EXPECT_FALSE(resolve(routes(), method::get, "/assets/.hidden").path_known);
+  EXPECT_EQ(resolve(routes(), method::get, "/assets/app.css").file, "app.css");
+  EXPECT_FALSE(resolve(routes(), method::get, "/jobs/1/events/x").path_known);
+  EXPECT_FALSE(resolve(routes(), method::get, "/jobs/0/events").path_known);
+  EXPECT_TRUE(resolve(routes(), method::get, "/api/nothing").api);
+}
+
+TEST(resolve, says_which_methods_a_path_takes) {
+  auto r = resolve(routes(), method::put, "/api/jobs/5");
+  EXPECT_EQ(r.allow, "GET, HEAD, DELETE");
+  EXPECT_TRUE(r.api);
+  EXPECT_EQ(resolve(routes(), method::get, "/jobs/5/ws").allow, "GET");
+  EXPECT_EQ(resolve(routes(), method::get, "/api/jobs/5/finish").allow, "POST");
+  EXPECT_EQ(allow_header(bit(method::options) | bit(method::get)),
+            "GET, OPTIONS");
+}
+
+TEST(resolve, every_route_of_the_table_guards_what_changes_state) {
+  for (auto& r : routes()) {
+    auto changes = (r.methods & ~reads) != 0;
+    if (r.name == "job_ws" || !changes)
+      EXPECT_EQ(r.needs, guard::anyone) << r.name;
+    else
+      EXPECT_NE(r.needs, guard::anyone) << r.name;
+  }
+}
+
+TEST(resolve, only_own_pages_may_change_state_or_open_a_websocket) {
+  for (auto& r : routes()) {
+    auto changes = (r.methods & ~reads) != 0;
+    if (changes || r.name == "job_ws")
+      EXPECT_EQ(r.from, sites::own) << r.name;
+    else
+      EXPECT_EQ(r.from, sites::any) << r.name;
+  }
+}
+
+TEST(resolve, exactly_the_routes_that_create_jobs_spend_starts) {
+  for (auto& r : routes()) {
+    auto creates = r.name == "start_from_form" || r.name == "create_job";
+    EXPECT_EQ(r.spends, creates ? budget::starts : budget::none) << r.name;
+  }
 }
 
 TEST(query_param, decodes_values) {

@@ -120,6 +120,16 @@ TEST(ws_reader, rejects_what_a_client_may_not_send) {
       {client_frame(0x01, "a") + client_frame(0x81, "b"),
        ws_close::protocol_error},                             // interrupted
       {client_frame(0x88, "\x03"), ws_close::protocol_error}, // 1-byte close
+      // Close codes a peer may not send (Autobahn 7.9.x).
+      {client_frame(0x88, std::string("\x00\x00", 2)),
+       ws_close::protocol_error},
+      {client_frame(0x88, "\x03\xe7"), ws_close::protocol_error}, // 999
+      {client_frame(0x88, "\x03\xec"), ws_close::protocol_error}, // 1004
+      {client_frame(0x88, "\x03\xed"), ws_close::protocol_error}, // 1005
+      {client_frame(0x88, "\x03\xee"), ws_close::protocol_error}, // 1006
+      {client_frame(0x88, "\x03\xf7"), ws_close::protocol_error}, // 1015
+      {client_frame(0x88, "\x07\xd0"), ws_close::protocol_error}, // 2000
+      {client_frame(0x88, "\x13\x88"), ws_close::protocol_error}, // 5000
       {client_frame(0x81, "\xff\xfe"), ws_close::invalid_payload},
       {client_frame(0x88, "\x03\xe8\xff"), ws_close::invalid_payload},
       {client_frame(0x81, std::string(1025, 'x')), ws_close::too_big},

@@ -1,0 +1,58 @@
+#pragma once
+
+// What clients are told when something cannot be done: the one place that
+// maps jobcast's error codes (`errc`) and the reasons a stream ends
+// (`stream_close`) to an HTTP status and words. Every transport says the
+// same words for the same cause; none ever shows CAF's rendering of an
+// error.
+
+#include "actors/job_info.hpp"
+#include "http/client_limits.hpp"
+#include "http/origin_policy.hpp"
+#include "http/responses.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace jobcast {
+
+/// A refusal: the status for a response, and what to say (JSON `error` and
+/// `detail`; text and close reasons use the detail).
+struct refusal {
+  status code;
+  std::string_view error;
+  std::string_view detail;
+  /// Seconds for Retry-After; 0: none, except the 1 every 503 carries.
+  unsigned retry_after = 0;
+};
+
+/// For an actor's refusal of a request.
+refusal describe(errc code);
+
+/// For a stream that ends other than by its job's end event; `code` is the
+/// answer when nothing of the stream was sent yet.
+refusal describe(stream_close why);
+
+/// For a request whose `Host` the server does not answer to (400 or 421).
+refusal describe(host_check why);
+
+/// For a browser request from a page that may not send it (403).
+refusal describe(origin_check why);
+
+/// For a CORS preflight from a page whose origin may not make its request
+/// (403).
+refusal cors_refused();
+
+/// For a client past one of its limits (429); `retry_after` seconds.
+refusal describe(client_limit why, unsigned retry_after);
+
+/// The response for `r`: JSON under /api/, one line of text elsewhere. A 503
+/// carries Retry-After.
+message_generator reply(const request_facts& facts, const refusal& r,
+                        bool json);
+
+/// The whole bytes of a one-line text answer that closes the connection,
+/// for refusing a connection before anything of it was read.
+std::string closing_reply(const refusal& r);
+
+} // namespace jobcast

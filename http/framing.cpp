@@ -1,0 +1,8 @@
+#include "http/framing.hpp"
+
+namespace jobcast {
+
+framing::framing()
+    : slot_(register_encoding()) {}
+
+} // namespace jobcast
