@@ -1,6 +1,8 @@
 // Real jobs end to end: the publisher API, operator-declared commands (real
 // child processes), the worker pool and the start token.
 
+#include "support/api.hpp"
+#include "support/raw_client.hpp"
 #include "support/server_test.hpp"
 
 #include <boost/json.hpp>
@@ -14,10 +16,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
-
-json::object parse_object(const std::string& text) {
-  return json::parse(text).as_object();
-}
 
 /// Writes a jobcast config file declaring test commands; returns its path.
 std::string write_config() {
@@ -40,8 +38,22 @@ std::string write_config() {
   return path;
 }
 
+/// Whether the process still runs. A zombie does not: the supervisor keeps
+/// the command unreaped on purpose (its pid is the group id jobcast signals)
+/// for a moment after the job has already been told how it ended.
 bool process_alive(pid_t pid) {
-  return kill(pid, 0) == 0 || errno != ESRCH;
+  if (kill(pid, 0) != 0 && errno == ESRCH)
+    return false;
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string line;
+  if (!std::getline(stat, line))
+    return false;
+  // The state follows the command name, which may itself hold ") ".
+  auto close = line.rfind(") ");
+  if (close == std::string::npos || close + 2 >= line.size())
+    return true;
+  auto state = line[close + 2];
+  return state != 'Z' && state != 'X';
 }
 
 class jobs : public server_test {
@@ -60,7 +72,9 @@ protected:
   /// POST /api/jobs; returns the parsed reply, expecting `expected`.
   json::object create(const std::string& body, unsigned expected = 201,
                       const header_list& headers = {}) {
-    auto res = request(port(), "POST", "/api/jobs", headers, body);
+    header_list all{{"Content-Type", "application/json"}};
+    all.insert(all.end(), headers.begin(), headers.end());
+    auto res = request(port(), "POST", "/api/jobs", all, body);
     EXPECT_EQ(res.status, expected) << res.body;
     return parse_object(res.body);
   }
@@ -126,6 +140,51 @@ TEST_F(jobs, publisher_happy_path) {
   EXPECT_EQ(parse_object(events[3].data).at("text").as_string(), "line one");
   EXPECT_EQ(events[5].type, "end");
   EXPECT_EQ(parse_object(events[5].data).at("text").as_string(), "imported 5");
+}
+
+TEST_F(jobs, expect_100_continue_is_answered_before_the_body) {
+  start({"--limits.max-body-bytes=1000"});
+  auto job = create(R"({"kind":"external"})");
+  auto id = id_of(job);
+  auto token = std::string{job.at("token").as_string()};
+  auto head = [&](const std::string& auth, std::size_t length) {
+    return "POST /api/jobs/" + id +
+           "/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+           "text/plain\r\n" +
+           auth + "Content-Length: " + std::to_string(length) +
+           "\r\nExpect: 100-continue\r\n\r\n";
+  };
+  // A publisher that may go on hears 100 first, without sending its body;
+  // then its body is taken as always.
+  {
+    raw_client c{port()};
+    c.send(head("Authorization: Bearer " + token + "\r\n", 6));
+    EXPECT_EQ(c.read_until("\r\n\r\n", 3s), "HTTP/1.1 100 Continue\r\n\r\n");
+    c.send("hello\n");
+    auto answer = c.read_until("}\n", 3s);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 202 Accepted\r\n", 0), 0u) << answer;
+  }
+  // One that may not hears its final status at once, with no 100 before.
+  auto refused = [&](const std::string& auth, std::size_t length) {
+    raw_client c{port()};
+    c.send(head(auth, length));
+    return c.read_until("\r\n\r\n", 3s);
+  };
+  EXPECT_EQ(refused("Authorization: Bearer wrong\r\n", 6)
+                .rfind("HTTP/1.1 403 Forbidden\r\n", 0),
+            0u);
+  EXPECT_EQ(refused("", 6).rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0u);
+  EXPECT_EQ(refused("Authorization: Bearer " + token + "\r\n", 5000)
+                .rfind("HTTP/1.1 413 Payload Too Large\r\n", 0),
+            0u);
+  // To a job that does not exist: 404, also at once.
+  raw_client c{port()};
+  c.send(
+      "POST /api/jobs/99/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+      "Bearer " +
+      token + "\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(c.read_until("\r\n\r\n", 3s).rfind("HTTP/1.1 404 Not Found\r\n", 0),
+            0u);
 }
 
 TEST_F(jobs, publisher_errors_are_answered_clearly) {
@@ -324,18 +383,22 @@ TEST_F(jobs, malformed_command_declarations_stop_the_server_at_startup) {
 // -- worker pool
 // ---------------------------------------------------------------
 
-TEST_F(jobs, second_job_waits_for_the_only_worker_then_runs) {
-  start({"--workers=1", "--demo.interval=150ms"});
-  auto first = id_of(create(R"({"kind":"demo"})"));
-  auto second = create(R"({"kind":"demo"})");
+TEST_F(jobs, second_command_waits_for_the_only_worker_then_runs) {
+  // Commands take a worker slot; see e2e_slots_test.cpp for the other kinds.
+  start_with_commands({"--workers=1"});
+  auto first = id_of(create(R"({"kind":"mixed"})"));
+  auto second = create(R"({"kind":"mixed"})");
   EXPECT_EQ(second.at("state").as_string(), "queued");
   EXPECT_EQ(second.at("queue_position").as_int64(), 0);
-  stream waiting{port(), "/view-progress/" + id_of(second)};
-  auto lines = waiting.rest();
-  ASSERT_EQ(lines.size(), 5u);
-  EXPECT_EQ(lines[0], "queued, 0 ahead\n");
-  EXPECT_EQ(lines[1], "started\n");
-  EXPECT_EQ(lines[4], "All done\n");
+  stream waiting{port(), "/jobs/" + id_of(second) + "/events"};
+  auto events = sse_reader{waiting}.rest();
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events[0].type, "status");
+  EXPECT_EQ(parse_object(events[0].data).at("text").as_string(),
+            "queued, 0 ahead");
+  EXPECT_EQ(parse_object(events[1].data).at("text").as_string(), "started");
+  EXPECT_EQ(parse_object(events[2].data).at("text").as_string(), "out1");
+  EXPECT_EQ(events[5].type, "end");
   // It started only after the first one finished.
   auto a = parse_object(request(port(), "GET", "/api/jobs/" + first).body);
   auto b =
@@ -343,23 +406,45 @@ TEST_F(jobs, second_job_waits_for_the_only_worker_then_runs) {
   EXPECT_GE(b.at("started").as_string(), a.at("finished").as_string());
 }
 
-TEST_F(jobs, external_jobs_count_against_the_pool) {
-  start({"--workers=1"});
-  auto ext = create(R"({"kind":"external"})");
-  auto queued = create(R"({"kind":"external"})");
-  EXPECT_EQ(queued.at("state").as_string(), "queued");
-  auto res = publish(id_of(queued), std::string{queued.at("token").as_string()},
-                     R"({"text":"too early"})");
-  EXPECT_EQ(res.status, 409u);
-  request(
-      port(), "POST", "/api/jobs/" + id_of(ext) + "/finish",
-      {{"Authorization", "Bearer " + std::string{ext.at("token").as_string()}}},
-      "{}");
-  EXPECT_TRUE(eventually([&] {
-    return publish(id_of(queued), std::string{queued.at("token").as_string()},
-                   R"({"text":"now"})")
-               .status == 202;
-  }));
+TEST_F(jobs, a_queued_commands_text_stream_is_silent_until_its_own_output) {
+  start_with_commands({"--workers=1"});
+  auto first = id_of(create(R"({"kind":"hang"})"));
+  auto second = create(R"({"kind":"hang"})");
+  ASSERT_EQ(second.at("state").as_string(), "queued");
+  stream text{port(), "/view-progress/" + id_of(second)};
+  ASSERT_EQ(text.status(), 200u);
+  // The SSE view of the same job does tell the wait, as a typed event.
+  stream sse{port(), "/jobs/" + id_of(second) + "/events"};
+  auto status = sse_reader{sse}.next();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->type, "status");
+  request(port(), "DELETE", "/api/jobs/" + first);
+  // Its first chunk is its own first line (the queue status came before it
+  // and is not job output); cancelling ends with the reason.
+  auto line = text.next_chunk();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->rfind("pid ", 0), 0u) << *line;
+  request(port(), "DELETE", "/api/jobs/" + id_of(second));
+  EXPECT_EQ(text.rest(), std::vector<std::string>{"cancelled\n"});
+}
+
+TEST_F(jobs, external_jobs_never_wait_for_a_worker) {
+  start_with_commands({"--workers=1"});
+  auto hang = create(R"({"kind":"hang"})");
+  EXPECT_EQ(hang.at("state").as_string(), "running");
+  // The only slot is taken, yet external jobs run and take events at once.
+  auto a = create(R"({"kind":"external"})");
+  auto b = create(R"({"kind":"external"})");
+  for (auto* ext : {&a, &b}) {
+    EXPECT_EQ(ext->at("state").as_string(), "running");
+    EXPECT_EQ(publish(id_of(*ext), std::string{ext->at("token").as_string()},
+                      R"({"text":"now"})")
+                  .status,
+              202u);
+  }
+  // While a command does wait.
+  EXPECT_EQ(create(R"({"kind":"mixed"})").at("state").as_string(), "queued");
+  EXPECT_EQ(request(port(), "DELETE", "/api/jobs/" + id_of(hang)).status, 200u);
 }
 
 // -- start token -------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Live views end to end: Server-Sent Events, WebSocket, content negotiation
 // and the JSON job API, against a real jobcast process.
 
+#include "support/api.hpp"
 #include "support/server_test.hpp"
 
 #include <boost/json.hpp>
@@ -13,23 +14,10 @@ namespace {
 
 using live = server_test;
 
-json::object parse_object(const std::string& text) {
-  return json::parse(text).as_object();
-}
-
-/// Starts a demo job through the API and returns its id.
-std::string api_start(std::uint16_t port) {
-  auto res =
-      request(port, "POST", "/api/jobs", {{"Content-Type", "application/json"}},
-              R"({"kind":"demo"})");
-  EXPECT_EQ(res.status, 201u) << res.body;
-  return std::to_string(parse_object(res.body).at("id").as_int64());
-}
-
 std::vector<std::uint64_t> seqs(const std::vector<sse_event>& events) {
   std::vector<std::uint64_t> result;
   for (auto& ev : events)
-    result.push_back(std::stoull(ev.id));
+    result.push_back(ev.seq());
   return result;
 }
 
@@ -56,7 +44,8 @@ TEST_F(live, sse_frames_every_event_with_id_type_and_json) {
   ASSERT_EQ(events.size(), 4u);
   const char* texts[] = {"Did something", "Did something else", "All done"};
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(events[i].id, std::to_string(i + 1));
+    EXPECT_EQ(events[i].seq(), i + 1u);
+    EXPECT_EQ(events[i].epoch(), events[0].epoch());
     EXPECT_EQ(events[i].type, "progress");
     auto data = parse_object(events[i].data);
     EXPECT_EQ(data.at("seq").as_int64(), i + 1);
@@ -99,7 +88,7 @@ TEST_F(live, sse_resume_mid_job_neither_duplicates_nor_skips) {
     sse_reader reader{first};
     auto ev = reader.next();
     ASSERT_TRUE(ev);
-    seen.push_back(std::stoull(ev->id));
+    seen.push_back(ev->seq());
     first.abandon(); // The connection drops mid-job.
   }
   stream second{port(),
@@ -110,27 +99,15 @@ TEST_F(live, sse_resume_mid_job_neither_duplicates_nor_skips) {
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4}));
 }
 
-TEST_F(live, sse_rejects_a_malformed_last_event_id) {
-  start();
-  auto id = start_job();
-  auto res = request(port(), "GET", "/jobs/" + id + "/events",
-                     {{"Last-Event-ID", "abc"}});
-  EXPECT_EQ(res.status, 400u);
-  EXPECT_EQ(
-      request(port(), "GET", "/jobs/" + id + "/events?last-event-id=-1").status,
-      400u);
-}
-
 TEST_F(live, sse_sends_heartbeat_comments_while_idle) {
   start({"--demo.interval=10s", "--sse.heartbeat=50ms"});
   auto id = start_job();
   stream s{port(), "/jobs/" + id + "/events"};
-  // Three heartbeats arrive long before the first event.
+  // Heartbeats arrive long before the first event. Neither they nor the
+  // `retry:` field end a block: a blank line would be an empty message.
+  EXPECT_EQ(s.next_chunk(2s), std::optional<std::string>{"retry: 2000\n"});
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(s.next_chunk(2s),
-              std::optional<std::string>{i == 0 ? "retry: 2000\n\n"
-                                                : ": heartbeat\n\n"});
-  EXPECT_EQ(s.next_chunk(2s), ": heartbeat\n\n");
+    EXPECT_EQ(s.next_chunk(2s), std::optional<std::string>{": heartbeat\n"});
 }
 
 TEST_F(live, sse_for_an_unknown_job_is_404) {
@@ -208,7 +185,7 @@ namespace {
 
 std::string ws_upgrade(const std::string& id) {
   return "GET /jobs/" + id +
-         "/ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\n"
+         "/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
          "Connection: Upgrade\r\n"
          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
          "Sec-WebSocket-Version: 13\r\n\r\n";
@@ -263,6 +240,18 @@ TEST_F(live, ws_closes_1002_on_an_unmasked_client_frame) {
   EXPECT_EQ(got[close - 2], '\x88') << "a close frame carries the code";
 }
 
+TEST_F(live, ws_fails_a_close_with_code_0_with_1002) {
+  start({"--demo.interval=10s"});
+  auto id = start_job();
+  // RFC 6455 7.4: 0 is no code a peer may send; it is not echoed as 1000.
+  auto got = raw_exchange(
+      port(), ws_upgrade(id) + ws_client_frame(0x88, std::string(2, '\0')));
+  auto close = got.find(std::string("\x03\xea", 2));
+  ASSERT_NE(close, std::string::npos) << got;
+  EXPECT_EQ(got[close - 2], '\x88') << "a close frame carries the code";
+  EXPECT_EQ(got.find(std::string("\x03\xe8", 2)), std::string::npos) << got;
+}
+
 TEST_F(live, ws_pings_a_quiet_client_and_drops_it_when_it_never_answers) {
   start({"--demo.interval=10s", "--sse.heartbeat=100ms"});
   auto id = start_job();
@@ -305,7 +294,11 @@ TEST_F(live, ws_refuses_unknown_jobs_and_plain_requests) {
   auto refused = ws_refusal(port(), "/jobs/9/ws");
   EXPECT_EQ(refused.status, 404u);
   auto id = start_job();
-  EXPECT_EQ(request(port(), "GET", "/jobs/" + id + "/ws").status, 426u);
+  auto plain = request(port(), "GET", "/jobs/" + id + "/ws");
+  EXPECT_EQ(plain.status, 426u);
+  // RFC 9110 15.5.22: a 426 says which protocol to upgrade to.
+  EXPECT_EQ(plain.header("upgrade"), "websocket");
+  EXPECT_EQ(plain.header("connection"), "Upgrade");
 }
 
 // -- content negotiation -----------------------------------------------------
@@ -334,11 +327,39 @@ TEST_F(live, view_progress_serves_the_live_page_to_browsers_only) {
       404u);
 }
 
+TEST_F(live, the_live_page_names_its_job_before_any_script_runs) {
+  start();
+  auto res = request(
+      port(), "POST", "/api/jobs", {{"Content-Type", "application/json"}},
+      R"({"kind":"external","title":"<b>nightly</b> & \"more\""})");
+  ASSERT_EQ(res.status, 201u);
+  auto id = std::to_string(parse_object(res.body).at("id").as_int64());
+  auto page = request(port(), "GET", "/view-progress/" + id + "?format=html");
+  ASSERT_EQ(page.status, 200u);
+  // The id, kind, title (escaped) and current state are in the HTML itself.
+  EXPECT_NE(page.body.find("<h1 id=\"heading\">Job " + id + "</h1>"),
+            std::string::npos);
+  EXPECT_NE(page.body.find("<title>Job " + id + " (running)"),
+            std::string::npos);
+  EXPECT_NE(page.body.find(">external</span>"), std::string::npos);
+  EXPECT_NE(page.body.find("&lt;b&gt;nightly&lt;/b&gt; &amp; &quot;more&quot;"),
+            std::string::npos);
+  EXPECT_EQ(page.body.find("<b>nightly"), std::string::npos);
+  EXPECT_NE(page.body.find("data-state=\"running\""), std::string::npos);
+  EXPECT_EQ(page.body.find("<!--"), std::string::npos) << "unfilled marker";
+  // Once it ends, a fresh page says so.
+  request(port(), "DELETE", "/api/jobs/" + id);
+  auto ended = request(port(), "GET", "/view-progress/" + id + "?format=html");
+  EXPECT_NE(ended.body.find("<title>Job " + id + " (cancelled)"),
+            std::string::npos);
+}
+
 // -- JSON API ----------------------------------------------------------------
 
 TEST_F(live, api_creates_shows_and_lists_jobs) {
   start({"--demo.interval=10s"});
-  auto res = request(port(), "POST", "/api/jobs", {},
+  auto res = request(port(), "POST", "/api/jobs",
+                     {{"Content-Type", "application/json"}},
                      R"({"kind":"demo","title":"nightly <import>"})");
   ASSERT_EQ(res.status, 201u);
   EXPECT_EQ(res.header("content-type"), "application/json");
@@ -351,8 +372,8 @@ TEST_F(live, api_creates_shows_and_lists_jobs) {
   for (auto key :
        {"progress", "created", "started", "finished", "events", "subscribers"})
     EXPECT_TRUE(job.contains(key)) << key;
-  api_start(port());
-  api_start(port());
+  start_demo(port());
+  start_demo(port());
   stream viewer{port(), "/view-progress/2"};
   auto shown = request(port(), "GET", "/api/jobs/2");
   EXPECT_EQ(shown.status, 200u);
@@ -372,8 +393,8 @@ TEST_F(live, api_creates_shows_and_lists_jobs) {
 
 TEST_F(live, api_filters_by_state) {
   start({"--demo.interval=10s"});
-  api_start(port());
-  auto cancelled = api_start(port());
+  start_demo(port());
+  auto cancelled = start_demo(port());
   EXPECT_EQ(request(port(), "DELETE", "/api/jobs/" + cancelled).status, 200u);
   auto running =
       parse_object(request(port(), "GET", "/api/jobs?state=running").body);
@@ -407,7 +428,8 @@ TEST_F(live, api_rejects_bad_input_with_json_errors) {
                  bad_case{"DELETE", "/api/jobs/12", "", 404},
                  bad_case{"GET", "/api/nothing", "", 404},
                  bad_case{"PUT", "/api/jobs", "", 405}}) {
-    auto res = request(port(), c.method, c.target, {}, c.body);
+    auto res = request(port(), c.method, c.target,
+                       {{"Content-Type", "application/json"}}, c.body);
     EXPECT_EQ(res.status, c.status)
         << c.method << ' ' << c.target << ' ' << c.body;
     if (c.status == 405)
@@ -421,7 +443,7 @@ TEST_F(live, api_rejects_bad_input_with_json_errors) {
 
 TEST_F(live, cancel_ends_every_view_and_conflicts_afterwards) {
   start({"--demo.interval=10s"});
-  auto id = api_start(port());
+  auto id = start_demo(port());
   stream text{port(), "/view-progress/" + id};
   stream sse{port(), "/jobs/" + id + "/events"};
   ws_client ws{port(), "/jobs/" + id + "/ws"};
@@ -447,8 +469,8 @@ TEST_F(live, cancel_ends_every_view_and_conflicts_afterwards) {
 
 TEST_F(live, home_page_lists_recent_jobs_with_links) {
   start({"--demo.interval=10s"});
-  api_start(port());
-  api_start(port());
+  start_demo(port());
+  start_demo(port());
   auto page = request(port(), "GET", "/");
   EXPECT_NE(page.body.find("<a href=\"/view-progress/1\">1</a>"),
             std::string::npos);

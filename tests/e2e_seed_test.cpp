@@ -62,6 +62,31 @@ TEST_F(seed, progress_streams_each_line_as_its_own_flushed_chunk) {
   EXPECT_GE(ended - arrivals[0], 400ms);
 }
 
+TEST_F(seed, http_1_0_clients_get_a_close_delimited_stream) {
+  start({"--demo.interval=50ms"});
+  auto id = start_job();
+  auto raw = raw_exchange(
+      port(), "GET /view-progress/" + id + " HTTP/1.0\r\nAccept: */*\r\n\r\n",
+      10s);
+  auto split = raw.find("\r\n\r\n");
+  ASSERT_NE(split, std::string::npos) << raw;
+  auto head = raw.substr(0, split + 2);
+  auto body = raw.substr(split + 4);
+  EXPECT_EQ(head.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << head;
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_NE(head.find("Connection: close\r\n"), std::string::npos) << head;
+  // The same bytes a 1.1 client gets inside its chunks; the close ends it
+  // (raw_exchange returns when the server closes).
+  EXPECT_EQ(body, "Did something\nDid something else\nAll done\n");
+  // Server-Sent Events too: whole events, no chunk sizes in between.
+  auto sse =
+      raw_exchange(port(), "GET /jobs/" + id + "/events HTTP/1.0\r\n\r\n", 10s);
+  auto events = sse.substr(sse.find("\r\n\r\n") + 4);
+  EXPECT_EQ(events.rfind("retry: 2000\nid: ", 0), 0u) << events;
+  EXPECT_NE(events.find("event: end\n"), std::string::npos) << events;
+  EXPECT_EQ(events.find("\r\n"), std::string::npos) << events;
+}
+
 TEST_F(seed, concurrent_viewers_each_get_every_line_in_order) {
   start();
   auto id = start_job();
@@ -99,7 +124,7 @@ TEST_F(seed, finished_job_replays_its_log_then_expires) {
     return request(port(), "GET", "/view-progress/" + id).status == 404;
   }));
   auto gone = request(port(), "GET", "/view-progress/" + id);
-  EXPECT_EQ(gone.body, "404 Not Found: no job " + id + "\n");
+  EXPECT_EQ(gone.body, "404 Not Found: no job with that id\n");
 }
 
 TEST_F(seed, unknown_and_malformed_ids_get_404) {
@@ -205,12 +230,13 @@ TEST_F(seed, malformed_or_oversized_requests_get_clear_errors) {
   start({"--limits.max-header-bytes=1024"});
   auto bad = raw_exchange(port(), "GARBAGE\r\n\r\n");
   EXPECT_EQ(bad.rfind("HTTP/1.1 400 Bad Request", 0), 0u) << bad;
-  auto big = raw_exchange(port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                      std::string(4096, 'a') + "\r\n\r\n");
+  auto big =
+      raw_exchange(port(), "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " +
+                               std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(big.rfind("HTTP/1.1 431", 0), 0u) << big;
-  auto conflicting =
-      raw_exchange(port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
-                           "Content-Length: 2\r\n\r\nab");
+  auto conflicting = raw_exchange(
+      port(), "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n"
+              "Content-Length: 2\r\n\r\nab");
   EXPECT_EQ(conflicting.rfind("HTTP/1.1 400", 0), 0u) << conflicting;
   // None of them started a job.
   EXPECT_EQ(start_job(), "1");

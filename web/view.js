@@ -1,6 +1,6 @@
 // Live progress page for one job: /view-progress/<id>.
 // Reads the job id from the URL, fetches /api/jobs/<id> once, then follows
-// /jobs/<id>/events with EventSource until the job's end event.
+// /jobs/<id>/events through jobcast.js (loaded first) until the job's end.
 'use strict';
 
 (function () {
@@ -15,6 +15,18 @@
   var finishedAt = null;
   var timer = null;
   var finished = false;
+  // A long log keeps only its newest lines in the page; the full log is one
+  // click away (the plain-text stream). Lines arrive faster than a page can
+  // draw them during a replay, so they are drawn in batches (a timer, not
+  // requestAnimationFrame, which hidden tabs never run).
+  var MAX_LINES = 2000;
+  var pending = [];         // [text, time, class] not drawn yet, oldest first
+  var drawn = 0;            // lines in the DOM
+  var hiddenLines = 0;      // older lines no longer in the DOM
+  var drawQueued = false;
+  // Events the job had when its info was read: replaying those must not
+  // override the current state and progress the info already gave.
+  var snapshotEvents = 0;
 
   function $(id) { return document.getElementById(id); }
 
@@ -95,19 +107,59 @@
   }
 
   function appendLine(text, time, extraClass) {
-    var li = document.createElement('li');
-    li.textContent = text;
-    if (time) {
-      li.setAttribute('data-time', time);
-      var t = parseTime(time);
-      if (t !== null) li.title = new Date(t).toLocaleTimeString();
+    pending.push([text, time, extraClass]);
+    // Bounded even where frames do not run (a background tab).
+    if (pending.length > 2 * MAX_LINES) {
+      var drop = pending.length - MAX_LINES;
+      pending.splice(0, drop);
+      hiddenLines += drop;
     }
-    if (extraClass) li.className = extraClass;
-    el.log.appendChild(li);
+    if (!drawQueued) {
+      drawQueued = true;
+      setTimeout(drawLines, 30);
+    }
+  }
+
+  function atBottom() {
+    return el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight < 40;
+  }
+
+  function drawLines() {
+    drawQueued = false;
+    var follow = atBottom();
+    var excess = drawn + pending.length - MAX_LINES;
+    if (excess > 0) {
+      var fromPending = Math.max(0, excess - drawn);
+      pending.splice(0, fromPending);
+      for (var k = excess - fromPending; k > 0; k--) el.log.removeChild(el.log.firstChild);
+      drawn -= excess - fromPending;
+      hiddenLines += excess;
+    }
+    var frag = document.createDocumentFragment();
+    pending.forEach(function (line) {
+      var li = document.createElement('li');
+      li.textContent = line[0];
+      if (line[1]) {
+        li.setAttribute('data-time', line[1]);
+        var t = parseTime(line[1]);
+        if (t !== null) li.title = new Date(t).toLocaleTimeString();
+      }
+      if (line[2]) li.className = line[2];
+      frag.appendChild(li);
+    });
+    drawn += pending.length;
+    pending = [];
+    el.log.appendChild(frag);
+    el.log.start = hiddenLines + 1;
+    el.hiddenLines.hidden = hiddenLines === 0;
+    el.hiddenCount.textContent = String(hiddenLines);
+    // Follow the tail, unless the reader scrolled up to read.
+    if (follow) el.log.scrollTop = el.log.scrollHeight;
   }
 
   function finish(finalState, time) {
     finished = true;
+    drawLines(); // The log is complete when the state says so.
     if (source) {
       source.close();
       source = null;
@@ -137,9 +189,12 @@
       appendLine(data.text, data.time, 'gap');
       return true;
     }
+    // Replayed history: its lines, but not its old state and progress.
+    var live = data.seq > snapshotEvents;
     if (data.type === 'status') {
       // Queue position ("queued, 2 ahead") or "started": shown as the state,
       // not as a line of the job's own log.
+      if (!live) return true;
       setState(data.state);
       showMessage(data.state === 'queued' ? data.text : '');
       if (data.state === 'running' && startedAt === null) {
@@ -154,56 +209,62 @@
     }
     if (data.text) appendLine(data.text, data.time,
                               data.stream === 'stderr' ? 'stderr' : '');
-    if (typeof data.progress === 'number') setProgress(data.progress);
-    if (data.state && !FINAL[data.state]) setState(data.state);
+    if (live && typeof data.progress === 'number') setProgress(data.progress);
+    if (live && data.state && !FINAL[data.state]) setState(data.state);
     return true;
   }
 
-  function parse(ev) {
-    try {
-      return JSON.parse(ev.data);
-    } catch (e) {
-      return null;
-    }
-  }
-
+  // The stream itself (resume, reset, the end) is jobcast.js's business;
+  // this page only draws what it hands on.
   function follow() {
-    source = new EventSource('/jobs/' + encodeURIComponent(jobId) + '/events');
-    source.addEventListener('open', function () {
-      if (finished) return;
-      setConnection('live');
-      showMessage('');
-    });
-    source.addEventListener('progress', function (ev) { handle(parse(ev)); });
-    source.addEventListener('status', function (ev) { handle(parse(ev)); });
-    source.addEventListener('gap', function (ev) { handle(parse(ev)); });
-    source.addEventListener('end', function (ev) {
-      var data = parse(ev);
-      if (!handle(data) && data && data.type === 'end' && !finished) {
-        finish(data.state || state, data.time);
-      }
-      // Whatever happened above: the server closes after `end`, so never
-      // let EventSource reconnect to a finished job.
-      if (source) {
-        source.close();
+    source = jobcast.watch('', jobId, {
+      onEvent: handle,
+      onEnd: function (data) {
+        if (!handle(data) && !finished) finish(data.state || state, data.time);
         source = null;
-      }
-    });
-    source.addEventListener('shutdown', function () {
-      // The server is going away; EventSource reconnects on its own and
-      // sends Last-Event-ID, so the log resumes without gaps or repeats.
-      setConnection('server restarting, reconnecting…');
-    });
-    source.addEventListener('error', function () {
-      if (finished || !source) return;
-      if (source.readyState === EventSource.CLOSED) {
+      },
+      // The server could not place our resume point (it restarted, say):
+      // what is shown may be of another instance of this job. Start over
+      // from the replay that follows.
+      onReset: startOver,
+      onConnection: function (what) {
+        if (finished) return;
+        if (what === 'live') {
+          setConnection('live');
+          showMessage('');
+        } else if (what === 'restarting') {
+          setConnection('server restarting, reconnecting…');
+        } else if (what === 'reconnecting' || what === 'behind') {
+          setConnection('reconnecting…');
+        } else if (what === 'connecting') {
+          setConnection('connecting');
+        }
+      },
+      onError: function () {
+        if (finished) return;
+        source = null;
         setConnection('disconnected');
         showMessage('Lost the event stream. Reload the page to try again.');
         stopTimerIfIdle();
-      } else {
-        setConnection('reconnecting…');
       }
     });
+  }
+
+  function startOver(reason) {
+    lastSeq = 0;
+    snapshotEvents = 0;
+    pending = [];
+    drawn = 0;
+    hiddenLines = 0;
+    el.log.textContent = '';
+    el.hiddenLines.hidden = true;
+    el.outcome.hidden = true;
+    startedAt = null;
+    finishedAt = null;
+    setProgress(0);
+    stopTimerIfIdle();
+    renderElapsed();
+    showMessage(reason ? 'Reloaded the log: ' + reason + '.' : '');
   }
 
   function stopTimerIfIdle() {
@@ -219,11 +280,17 @@
     el.title.textContent = info.title || '';
     startedAt = parseTime(info.started);
     finishedAt = parseTime(info.finished);
+    snapshotEvents = typeof info.events === 'number' ? info.events : 0;
     // The stream replays the whole history, so live state comes from there;
     // only show the snapshot until the first event arrives.
     if (!finished) {
       setState(info.state);
       if (typeof info.progress === 'number') setProgress(info.progress);
+      if (info.state === 'succeeded') setProgress(1);
+      if (FINAL[info.state]) {
+        el.outcome.textContent = 'Job ' + info.state + '.';
+        el.outcome.hidden = false;
+      }
     }
     if (finishedAt !== null || FINAL[info.state]) stopTimer();
     else if (startedAt !== null) startTimer();
@@ -262,7 +329,8 @@
   function init() {
     [
       'heading', 'kind', 'title', 'message', 'job', 'state', 'elapsed',
-      'connection', 'progress', 'percent', 'outcome', 'cancel', 'log'
+      'connection', 'progress', 'percent', 'outcome', 'cancel', 'log',
+      'actions', 'hiddenLines', 'hiddenCount'
     ].forEach(function (id) { el[id] = $(id); });
 
     var match = /\/view-progress\/(\d+)\/?$/.exec(location.pathname);
@@ -271,7 +339,8 @@
       return;
     }
     jobId = match[1];
-    el.job.hidden = false;  // shown only with JavaScript; <noscript> otherwise
+    el.actions.hidden = false;  // cancelling needs JavaScript
+    setConnection('connecting');
     el.heading.textContent = 'Job ' + jobId;
     document.title = 'Job ' + jobId + ' — jobcast';
     el.cancel.addEventListener('click', cancelJob);

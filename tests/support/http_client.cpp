@@ -300,6 +300,19 @@ std::optional<sse_event> sse_reader::next(std::chrono::milliseconds timeout) {
   }
 }
 
+std::uint64_t sse_event::seq() const {
+  auto dash = id.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == id.size() ||
+      id.find_first_not_of("0123456789", dash + 1) != std::string::npos)
+    throw std::runtime_error("not an <epoch>-<seq> event id: " + id);
+  return std::stoull(id.substr(dash + 1));
+}
+
+std::string sse_event::epoch() const {
+  seq(); // Checks the shape.
+  return id.substr(0, id.find('-'));
+}
+
 std::vector<sse_event> sse_reader::rest(std::chrono::milliseconds timeout) {
   std::vector<sse_event> result;
   while (auto ev = next(timeout))

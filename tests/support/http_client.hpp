@@ -86,6 +86,12 @@ struct sse_event {
   std::string id;
   std::string type; ///< The `event:` field.
   std::string data;
+
+  /// The job's sequence number in `id` (`<epoch>-<seq>`); throws if `id`
+  /// is not of that shape.
+  std::uint64_t seq() const;
+  /// The epoch part of `id`.
+  std::string epoch() const;
 };
 
 /// Reads Server-Sent Events off a `stream`, one at a time.

@@ -1,7 +1,9 @@
 #include "support/server_process.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,9 +14,15 @@ server_process::server_process(std::vector<std::string> args) {
   if (pipe(fds) != 0)
     throw std::runtime_error("pipe failed");
   args.insert(args.begin(), "--http.port=0");
-  args.insert(args.begin(), JOBCAST_BINARY);
+  // JOBCAST_TEST_BINARY runs the suite against another build, e.g. the
+  // commit before a change, to see its tests fail there.
+  const char* binary = std::getenv("JOBCAST_TEST_BINARY");
+  args.insert(args.begin(), binary && *binary ? binary : JOBCAST_BINARY);
   pid_ = fork();
   if (pid_ == 0) {
+    // A test binary that dies (a failed assertion with a thread still
+    // joinable, say) takes its servers with it instead of leaving them.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(fds[1], 1);
     dup2(fds[1], 2);
     close(fds[0]);
