@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <dirent.h>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -30,6 +31,13 @@ modes:
   fanout     N subscribers to one job/channel, M events published, every
              delivery checked and timed (the default)
   churn      K subscribe / read first bytes / disconnect cycles
+  replay     M events into a finished job (nchan: a channel and an end
+             marker), then N viewers at once read all of it to the end
+  manyjobs   J jobs x V viewers, every job publishing R events/s for D s
+             from P paced keep-alive publisher connections
+  idle       J quiet jobs x V SSE viewers held for S s: memory and CPU
+  burst      one job, V viewers, K publisher connections flat out, L lines
+             (events) per request
   report     side-by-side markdown of JSON lines (--input=FILE, repeatable)
   free-port  print a free TCP port on 127.0.0.1 and exit
   probe      create a job/channel, publish one event, print what came back
@@ -39,12 +47,20 @@ common flags:
   --concurrency=C (connection attempts in flight)  --label=TEXT
   --json-out=FILE (append the JSON line)  --channel=ID (nchan)
   --kind=KIND (jobcast job kind; default external)
+  --name=TEXT ("server" in the JSON line; default the --server value)
 fanout:  --subscribers=N --events=M --rate=R (events/s, 0 = flat out)
+replay:  --subscribers=N (viewers) --events=M --event-bytes=B --read-buffer
          --event-bytes=B --connect-timeout=S --settle=S --drain=S
          --end-wait=S --read-buffer=BYTES
 churn:   --cycles=K --warmup=W (cycles before "before", default 2000)
          --prefill=P --cycle-timeout=S --zero-wait=S
-report:  --input=FILE ... [--markdown-out=FILE]
+manyjobs: --jobs=J (1000) --viewers=V (10 per job) --job-rate=R (5/s)
+         --duration=D (30 s) --publishers=P (50) --drain=S
+idle:    --jobs=J (1000) --viewers=V (per job) --hold=S (30)
+         --heartbeat=S (the servers' interval, for the line)
+burst:   --events=M --subscribers=V --in-flight=K (connections) --lines=L
+report:  --input=FILE ... [--markdown-out=FILE] [--pair=A,B (default
+         jobcast,nchan: the "server" values side by side, ratio A/B)]
 )";
   std::exit(2);
 }
@@ -151,7 +167,34 @@ options parse_options(int argc, char** argv) {
       opt.markdown_out = value;
     else if (key == "kind")
       opt.kind = value;
-    else
+    else if (key == "name")
+      opt.name = value;
+    else if (key == "jobs")
+      opt.jobs = std::max<std::size_t>(1, number<std::size_t>(key, value));
+    else if (key == "viewers")
+      opt.viewers = number<std::size_t>(key, value);
+    else if (key == "job-rate")
+      opt.job_rate = number<double>(key, value);
+    else if (key == "duration")
+      opt.duration = number<double>(key, value);
+    else if (key == "publishers")
+      opt.publishers =
+          std::max<std::size_t>(1, number<std::size_t>(key, value));
+    else if (key == "hold")
+      opt.hold = number<double>(key, value);
+    else if (key == "heartbeat")
+      opt.heartbeat = number<double>(key, value);
+    else if (key == "in-flight")
+      opt.in_flight = std::max<std::size_t>(1, number<std::size_t>(key, value));
+    else if (key == "lines")
+      opt.lines = std::max<std::size_t>(1, number<std::size_t>(key, value));
+    else if (key == "pair") {
+      auto names = split(value, ',');
+      if (names.size() != 2)
+        usage("--pair takes two names: A,B");
+      opt.pair_a = names[0];
+      opt.pair_b = names[1];
+    } else
       usage("unknown flag --" + key);
   }
   if (opt.server != "jobcast" && opt.server != "nchan")
@@ -165,8 +208,11 @@ options parse_options(int argc, char** argv) {
   if (opt.threads > 8)
     usage("--threads: at most 8 (the machine has 2 cores)");
   if (opt.events > 1'000'000 || opt.subscribers > 1'000'000 ||
-      opt.cycles > 10'000'000)
-    usage("sizes are capped (events 1e6, subscribers 1e6, cycles 1e7)");
+      opt.cycles > 10'000'000 || opt.jobs > 100'000 ||
+      opt.jobs * opt.viewers > 1'000'000 || opt.publishers > 256 ||
+      opt.in_flight > 256 || opt.lines > 10'000)
+    usage("sizes are capped (events 1e6, subscribers 1e6, cycles 1e7, jobs "
+          "1e5, jobs x viewers 1e6, publishers and in-flight 256, lines 1e4)");
   if (opt.timeout <= 0)
     usage("--timeout must be positive");
   return opt;
@@ -194,6 +240,20 @@ proc_sample sample_processes(const std::vector<int>& pids) {
     // stime field 15.
     if (fields.size() > 12)
       s.cpu_seconds += (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+    // Nanosecond CPU time per thread (the first field of schedstat).
+    auto task_dir = "/proc/" + std::to_string(pid) + "/task";
+    if (DIR* dir = opendir(task_dir.c_str())) {
+      while (dirent* entry = readdir(dir)) {
+        if (entry->d_name[0] == '.')
+          continue;
+        std::istringstream sched{
+            read_file(task_dir + "/" + entry->d_name + "/schedstat")};
+        double ns = 0;
+        if (sched >> ns)
+          s.sched_cpu_seconds += ns / 1e9;
+      }
+      closedir(dir);
+    }
     auto status = read_file("/proc/" + std::to_string(pid) + "/status");
     std::istringstream lines{status};
     std::string line;
@@ -222,6 +282,16 @@ double self_cpu_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+std::uint64_t fd_limit_of(int pid) {
+  std::istringstream lines{
+      read_file("/proc/" + std::to_string(pid) + "/limits")};
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.rfind("Max open files", 0) == 0)
+      return std::strtoull(line.c_str() + 14, nullptr, 10);
+  return 0;
 }
 
 std::uint64_t raise_fd_limit() {
@@ -278,15 +348,7 @@ http_result http_client::attempt(http::verb verb, const std::string& target,
     }
     stream_->socket().set_option(tcp::no_delay{true});
   }
-  http::request<http::string_body> req{verb, target, 11};
-  req.set(http::field::host, host_ + ":" + std::to_string(port_));
-  req.set(http::field::user_agent, "jobcast_loadgen");
-  for (auto& [name, value] : headers)
-    req.set(name, value);
-  if (verb == http::verb::post || verb == http::verb::put || !body.empty()) {
-    req.body() = body;
-    req.prepare_payload();
-  }
+  auto req = make_request(host_, port_, {verb, target, body, headers});
   http::response<http::string_body> res;
   stream_->expires_after(deadline);
   http::async_write(*stream_, req, [&](beast::error_code e, std::size_t) {
@@ -309,6 +371,21 @@ http_result http_client::attempt(http::verb verb, const std::string& target,
   return result;
 }
 
+http::request<http::string_body>
+make_request(const std::string& host, std::uint16_t port, const outgoing& out) {
+  http::request<http::string_body> req{out.verb, out.target, 11};
+  req.set(http::field::host, host + ":" + std::to_string(port));
+  req.set(http::field::user_agent, "jobcast_loadgen");
+  for (auto& [name, value] : out.headers)
+    req.set(name, value);
+  if (out.verb == http::verb::post || out.verb == http::verb::put ||
+      !out.body.empty()) {
+    req.body() = out.body;
+    req.prepare_payload();
+  }
+  return req;
+}
+
 http_result http_once(const std::string& host, std::uint16_t port,
                       http::verb verb, const std::string& target,
                       const std::string& body, const header_list& headers,
@@ -324,10 +401,21 @@ dialect::dialect(const options& opt)
     : opt_(opt) {}
 
 std::string dialect::create(http_client& client) {
+  if (opt_.server == "nchan" && !opt_.channel.empty()) {
+    own_.id = opt_.channel;
+    return {};
+  }
+  return create(client, own_, 0);
+}
+
+std::string dialect::create(http_client& client, job_ref& job,
+                            std::size_t index) const {
   if (opt_.server == "nchan") {
-    id_ = opt_.channel.empty() ? "bench" + std::to_string(getpid()) + "x" +
-                                     std::to_string(now_ns() % 1000000007)
-                               : opt_.channel;
+    // Unique per run (channels outlive nothing: nginx starts fresh), with
+    // the index for the many-job modes; \w+ only, as the config wants.
+    static const auto run = "bench" + std::to_string(getpid()) + "x" +
+                            std::to_string(now_ns() % 1000000007);
+    job.id = index ? run + "j" + std::to_string(index) : run;
     return {};
   }
   json::object spec;
@@ -348,55 +436,76 @@ std::string dialect::create(http_client& client) {
   auto& obj = value.as_object();
   if (auto* id = obj.if_contains("id")) {
     if (id->is_int64())
-      id_ = std::to_string(id->as_int64());
+      job.id = std::to_string(id->as_int64());
     else if (id->is_uint64())
-      id_ = std::to_string(id->as_uint64());
+      job.id = std::to_string(id->as_uint64());
     else if (id->is_string())
-      id_ = std::string{id->as_string()};
+      job.id = std::string{id->as_string()};
   }
   if (auto* token = obj.if_contains("token"); token && token->is_string())
-    token_ = std::string{token->as_string()};
-  if (id_.empty())
+    job.token = std::string{token->as_string()};
+  if (job.id.empty())
     return "POST /api/jobs: no \"id\" in " + res.body;
-  if (token_.empty() && opt_.kind == "external")
+  if (job.token.empty() && opt_.kind == "external")
     return "POST /api/jobs: no \"token\" in " + res.body;
   return {};
 }
 
 http_result dialect::publish(http_client& client, const std::string& text,
                              double progress) {
-  if (opt_.server == "nchan")
-    return client.request(http::verb::post, "/pub/" + id_, text,
-                          {{"Content-Type", "text/plain"}});
-  json::object ev;
-  ev["text"] = text;
-  if (progress >= 0)
-    ev["progress"] = progress;
-  return client.request(http::verb::post, "/api/jobs/" + id_ + "/events",
-                        json::serialize(ev),
-                        {{"Content-Type", "application/json"},
-                         {"Authorization", "Bearer " + token_}});
+  auto out = publish_request(own_, {text}, progress);
+  return client.request(out.verb, out.target, out.body, out.headers);
+}
+
+outgoing dialect::publish_request(const job_ref& job,
+                                  const std::vector<std::string>& texts,
+                                  double progress) const {
+  outgoing out;
+  out.verb = http::verb::post;
+  if (opt_.server == "nchan" || texts.size() != 1) {
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      out.body += (i ? "\n" : "") + texts[i];
+    out.headers = {{"Content-Type", "text/plain"}};
+  } else {
+    json::object ev;
+    ev["text"] = texts.front();
+    if (progress >= 0)
+      ev["progress"] = progress;
+    out.body = json::serialize(ev);
+    out.headers = {{"Content-Type", "application/json"}};
+  }
+  if (opt_.server == "nchan") {
+    out.target = "/pub/" + job.id;
+    return out;
+  }
+  // jobcast: a text/plain body is one event per line; a last newline adds
+  // none.
+  if (texts.size() != 1)
+    out.body += '\n';
+  out.target = "/api/jobs/" + job.id + "/events";
+  out.headers.emplace_back("Authorization", "Bearer " + job.token);
+  return out;
 }
 
 http_result dialect::finish(http_client& client) {
   if (opt_.server == "nchan")
-    return client.request(http::verb::delete_, "/pub/" + id_);
-  return client.request(http::verb::post, "/api/jobs/" + id_ + "/finish",
+    return client.request(http::verb::delete_, "/pub/" + own_.id);
+  return client.request(http::verb::post, "/api/jobs/" + own_.id + "/finish",
                         R"({"state":"succeeded"})",
                         {{"Content-Type", "application/json"},
-                         {"Authorization", "Bearer " + token_}});
+                         {"Authorization", "Bearer " + own_.token}});
 }
 
-std::string dialect::subscribe_request() const {
+std::string dialect::subscribe_request(const job_ref& job) const {
   std::string path;
   if (opt_.server == "nchan")
-    path = "/sub/" + opt_.transport + "/" + id_;
+    path = "/sub/" + opt_.transport + "/" + job.id;
   else if (opt_.transport == "chunked")
-    path = "/view-progress/" + id_;
+    path = "/view-progress/" + job.id;
   else if (opt_.transport == "sse")
-    path = "/jobs/" + id_ + "/events";
+    path = "/jobs/" + job.id + "/events";
   else
-    path = "/jobs/" + id_ + "/ws";
+    path = "/jobs/" + job.id + "/ws";
   std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + opt_.host + ":" +
                     std::to_string(opt_.port) +
                     "\r\nUser-Agent: jobcast_loadgen\r\n";
@@ -441,6 +550,25 @@ std::map<std::string, double> dialect::server_gauges() const {
       out[name] = v;
   }
   return out;
+}
+
+std::optional<std::int64_t> dialect::history_length(http_client& client) const {
+  if (opt_.server == "nchan") {
+    auto gauges = server_gauges();
+    auto it = gauges.find("stored messages");
+    if (it == gauges.end())
+      return std::nullopt;
+    return static_cast<std::int64_t>(it->second);
+  }
+  auto res = client.request(http::verb::get, "/api/jobs/" + own_.id);
+  boost::system::error_code ec;
+  auto value = json::parse(res.body, ec);
+  if (res.status != 200 || ec || !value.is_object())
+    return std::nullopt;
+  auto* events = value.as_object().if_contains("events");
+  if (!events || !events->is_number())
+    return std::nullopt;
+  return events->to_number<std::int64_t>();
 }
 
 std::optional<std::int64_t> dialect::server_subscribers() const {

@@ -1,7 +1,7 @@
 // --mode=report: reads JSON lines (loadgen output and the run script's wrk
 // lines), groups them by "label" (one label = one scenario), and prints a
 // markdown report with jobcast and nchan side by side and the ratio
-// jobcast/nchan.
+// jobcast/nchan (--pair=A,B puts two other "server" values side by side).
 
 #include "common.hpp"
 
@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -95,10 +96,192 @@ std::string pair(const json::object* j, const json::object* n,
 // server_gauges_after is long; it stays in the JSON lines.
 const std::set<std::string> skipped = {
     "tool", "label", "mode", "server", "job", "server_gauges_after"};
-const std::set<std::string> settings = {
-    "transport",  "subscribers", "events",  "rate",     "event_bytes",
-    "cycles",     "concurrency", "prefill", "fd_limit", "waits_for",
-    "duration_s", "connections", "threads"};
+const std::set<std::string> settings = {"transport",
+                                        "subscribers",
+                                        "events",
+                                        "rate",
+                                        "event_bytes",
+                                        "cycles",
+                                        "concurrency",
+                                        "prefill",
+                                        "fd_limit",
+                                        "waits_for",
+                                        "duration_s",
+                                        "connections",
+                                        "threads",
+                                        "jobs",
+                                        "viewers_per_job",
+                                        "job_rate",
+                                        "events_per_job",
+                                        "publishers",
+                                        "hold_s",
+                                        "heartbeat_s",
+                                        "in_flight",
+                                        "lines",
+                                        "requests",
+                                        "server_events_per_request",
+                                        "server_fd_limit",
+                                        "publish_target_per_second",
+                                        "deliveries_target_per_second"};
+
+using side = const json::object*;
+
+/// One column of a summary table: its header and how a row's cell is made
+/// from the two servers' lines.
+struct column {
+  std::string header;
+  std::function<std::string(side a, side b)> render;
+};
+
+/// "a / b (a/b ×)": both servers and the ratio.
+column both(std::string header, std::string key) {
+  return {std::move(header), [key](side a, side b) { return pair(a, b, key); }};
+}
+/// "a / b": both servers, no ratio (counts that should match).
+column both_plain(std::string header, std::string key) {
+  return {std::move(header),
+          [key](side a, side b) { return pair(a, b, key, false); }};
+}
+/// Duplicated/out of order of each server.
+column dup_ooo() {
+  return {"dup / out of order", [](side a, side b) {
+            return cell(a, "duplicated") + "/" + cell(a, "out_of_order") +
+                   " / " + cell(b, "duplicated") + "/" +
+                   cell(b, "out_of_order");
+          }};
+}
+/// The first server's figure only (jobcast-only scenarios, settings).
+column mine(std::string header, std::string key) {
+  return {std::move(header), [key](side a, side) { return cell(a, key); }};
+}
+/// "from → to" of the first server.
+column mine_arrow(std::string header, std::string from, std::string to) {
+  return {std::move(header), [from, to](side a, side) {
+            return cell(a, from) + " → " + cell(a, to);
+          }};
+}
+
+struct table {
+  std::string title;
+  std::string mode; // the scenarios it lists
+  std::vector<column> columns;
+  std::string note; // after the table, if any
+};
+
+/// The summary tables, in the order they are printed.
+std::vector<table> summary_tables() {
+  return {
+      {"Fan-out",
+       "fanout",
+       {both_plain("connected", "subscribers_connected"),
+        both_plain("missing", "missing"), dup_ooo(),
+        both("deliveries/s", "deliveries_per_second"),
+        both("latency p50 ms", "latency_p50_ms"),
+        both("latency p99 ms", "latency_p99_ms"),
+        both("server CPU s (publish)", "server_cpu_publish_seconds"),
+        both("server CPU µs per delivery", "server_cpu_us_per_delivery"),
+        both("RSS per subscriber KiB", "rss_per_subscriber_kb")},
+       ""},
+      {"Churn",
+       "churn",
+       {both_plain("cycles ok", "cycles_ok"),
+        both_plain("failed", "cycles_failed"),
+        both("cycles/s", "cycles_per_second"),
+        both("first bytes p99 ms", "first_bytes_p99_ms"),
+        both_plain("subscribers after", "server_subscribers_after"),
+        both("RSS fresh KiB", "server_rss_fresh_kb"),
+        both("RSS before KiB (warm)", "server_rss_before_kb"),
+        both("RSS after KiB", "server_rss_after_kb"),
+        both("server CPU s", "server_cpu_seconds")},
+       ""},
+      {"Replay of a finished history",
+       "replay",
+       {both_plain("viewers done", "viewers_done"),
+        both_plain("missing", "missing"), dup_ooo(),
+        both("wall s (all viewers, every event and the end)", "replay_seconds"),
+        both("events/s", "events_per_second"),
+        both("server CPU s", "server_cpu_seconds"),
+        both("CPU µs per event", "server_cpu_us_per_event"),
+        both("first event p50 ms", "first_event_p50_ms"),
+        both("server RSS growth KiB (peak)", "rss_growth_peak_kb"),
+        both("loadgen CPU s", "loadgen_cpu_seconds")},
+       ""},
+      {"Many jobs",
+       "manyjobs",
+       {both_plain("viewers connected", "subscribers_connected"),
+        both_plain("missing", "missing"), dup_ooo(),
+        both_plain("other jobs' markers", "markers_out_of_range"),
+        mine("publish target /s", "publish_target_per_second"),
+        both("publish /s achieved", "publish_per_second"),
+        both("publish lag p99 ms", "publish_lag_p99_ms"),
+        both("deliveries/s", "deliveries_per_second"),
+        both("latency p50 ms", "latency_p50_ms"),
+        both("latency p99 ms", "latency_p99_ms"),
+        both("server CPU s (publish)", "server_cpu_publish_seconds"),
+        both("server CPU µs per delivery", "server_cpu_us_per_delivery"),
+        both("RSS per viewer KiB", "rss_per_subscriber_kb")},
+       ""},
+      {"Idle connections",
+       "idle",
+       {both_plain("viewers connected", "subscribers_connected"),
+        both_plain("still connected at end", "still_connected_at_end"),
+        both_plain("server counts at end", "server_subscribers_at_end"),
+        both_plain("heartbeats per viewer (min)", "heartbeats_per_viewer_min"),
+        both_plain("heartbeats per viewer (p50)", "heartbeats_per_viewer_p50"),
+        both("heartbeats per viewer in the hold",
+             "heartbeats_per_viewer_during_hold"),
+        both("heartbeat interval s (p50)", "heartbeat_interval_p50_s"),
+        both("RSS per connection KiB", "rss_per_subscriber_kb"),
+        both("server RSS connected KiB", "server_rss_connected_kb"),
+        both("server CPU ms per s idle", "server_cpu_idle_ms_per_second"),
+        both("server CPU µs per heartbeat", "server_cpu_us_per_heartbeat"),
+        both("loadgen CPU s (idle)", "loadgen_cpu_idle_seconds")},
+       ""},
+      {"Publish bursts",
+       "burst",
+       {both_plain("viewers complete", "subscribers_complete"),
+        both_plain("missing", "missing"), dup_ooo(),
+        both("events accepted/s", "events_accepted_per_second"),
+        both("requests/s", "requests_per_second"),
+        both_plain("server events per request", "server_events_per_request"),
+        both("server messages/s", "server_messages_per_second"),
+        both("publish p50 ms", "publish_p50_ms"),
+        both("publish p99 ms", "publish_p99_ms"),
+        both("server CPU µs per event", "server_cpu_us_per_event")},
+       "`k` is the number of publisher connections, each with one request in "
+       "flight (separate keep-alive connections, no pipelining); `l` the "
+       "events per request. With l > 1 the body is text/plain, one event per "
+       "line: jobcast records l events; nchan has no such thing and stores "
+       "the body as one message of l lines (its SSE viewers get one event "
+       "with l `data:` lines). \"events accepted/s\" counts the lines both "
+       "took (every line's marker reaches every viewer on both: `missing`); "
+       "\"server messages/s\" what each server counts as a message. Out of "
+       "order is checked per publisher connection, since requests on "
+       "different connections may overtake each other."},
+      {"Job start rate (jobcast only: nchan has no jobs)",
+       "start-rate",
+       {mine("requests/s", "requests_per_second"), mine("requests", "requests"),
+        mine("non-2xx", "non_2xx"), mine("socket errors", "socket_errors"),
+        mine("latency p50 ms", "latency_p50_ms"),
+        mine("p99 ms", "latency_p99_ms"), mine("max ms", "latency_max_ms"),
+        mine_arrow("RSS before → after KiB", "server_rss_before_kb",
+                   "server_rss_after_kb"),
+        mine("events recorded", "events_published_total")},
+       ""},
+      {"Soak: job starts plus churn (jobcast only)",
+       "soak",
+       {mine("jobs started", "created"),
+        mine("starts/s", "requests_per_second"),
+        mine("churn cycles", "churn_cycles_ok"),
+        mine("RSS start KiB", "rss_start_kb"),
+        mine("RSS at 10 s KiB", "rss_10s_kb"),
+        mine("max after 10 s KiB", "rss_max_after_10s_kb"),
+        mine("RSS end KiB", "rss_end_kb"),
+        mine("growth after 10 s KiB", "rss_growth_after_10s_kb"),
+        mine("server CPU s", "server_cpu_seconds")},
+       ""},
+  };
+}
 
 } // namespace
 
@@ -140,90 +323,42 @@ int run_report(const options& opt) {
     return it == s.by_server.end() ? nullptr : &it->second;
   };
 
-  md << "## Summary (jobcast / nchan, ratio jobcast/nchan)\n\n";
-  bool any_fanout = false;
-  for (auto& s : scenarios)
-    any_fanout |= s.mode == "fanout";
-  if (any_fanout) {
-    md << "### Fan-out\n\n"
-       << "| scenario | connected | missing | dup / out of order | "
-          "deliveries/s | latency p50 ms | latency p99 ms | "
-          "server CPU s (publish) | RSS per subscriber KiB |\n"
-       << "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    for (auto& s : scenarios) {
-      if (s.mode != "fanout")
+  const char* a = opt.pair_a.c_str();
+  const char* b = opt.pair_b.c_str();
+  md << "## Summary (" << a << " / " << b << ", ratio " << a << "/" << b
+     << ")\n\n";
+  for (auto& t : summary_tables()) {
+    bool header = false;
+    for (auto& sc : scenarios) {
+      if (sc.mode != t.mode)
         continue;
-      auto* j = find(s, "jobcast");
-      auto* n = find(s, "nchan");
-      md << "| " << s.label << " | "
-         << pair(j, n, "subscribers_connected", false) << " | "
-         << pair(j, n, "missing", false) << " | " << cell(j, "duplicated")
-         << "/" << cell(j, "out_of_order") << " / " << cell(n, "duplicated")
-         << "/" << cell(n, "out_of_order") << " | "
-         << pair(j, n, "deliveries_per_second") << " | "
-         << pair(j, n, "latency_p50_ms") << " | "
-         << pair(j, n, "latency_p99_ms") << " | "
-         << pair(j, n, "server_cpu_publish_seconds") << " | "
-         << pair(j, n, "rss_per_subscriber_kb") << " |\n";
+      if (!header) {
+        header = true;
+        md << "### " << t.title << "\n\n| scenario |";
+        for (auto& c : t.columns)
+          md << ' ' << c.header << " |";
+        md << "\n| --- |";
+        for (std::size_t i = 0; i < t.columns.size(); ++i)
+          md << " --- |";
+        md << '\n';
+      }
+      auto* j = find(sc, a);
+      auto* n = find(sc, b);
+      md << "| " << sc.label << " |";
+      for (auto& c : t.columns)
+        md << ' ' << c.render(j, n) << " |";
+      md << '\n';
     }
-    md << '\n';
+    if (header)
+      md << '\n' << (t.note.empty() ? "" : t.note + "\n\n");
   }
-  bool any_churn = false;
-  for (auto& s : scenarios)
-    any_churn |= s.mode == "churn";
-  if (any_churn) {
-    md << "### Churn\n\n"
-       << "| scenario | cycles ok | failed | cycles/s | first bytes p99 ms | "
-          "subscribers after | RSS fresh KiB | RSS before KiB (warm) | "
-          "RSS after KiB | server CPU s |\n"
-       << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    for (auto& s : scenarios) {
-      if (s.mode != "churn")
-        continue;
-      auto* j = find(s, "jobcast");
-      auto* n = find(s, "nchan");
-      md << "| " << s.label << " | " << pair(j, n, "cycles_ok", false) << " | "
-         << pair(j, n, "cycles_failed", false) << " | "
-         << pair(j, n, "cycles_per_second") << " | "
-         << pair(j, n, "first_bytes_p99_ms") << " | "
-         << pair(j, n, "server_subscribers_after", false) << " | "
-         << pair(j, n, "server_rss_fresh_kb") << " | "
-         << pair(j, n, "server_rss_before_kb") << " | "
-         << pair(j, n, "server_rss_after_kb") << " | "
-         << pair(j, n, "server_cpu_seconds") << " |\n";
-    }
-    md << '\n';
-  }
-  bool header = false;
-  for (auto& s : scenarios) {
-    if (s.mode != "start-rate")
-      continue;
-    auto* j = find(s, "jobcast");
-    if (!header) {
-      header = true;
-      md << "### Job start rate (jobcast only: nchan has no jobs)\n\n"
-         << "| scenario | requests/s | requests | non-2xx | socket errors | "
-            "latency p50 ms | p99 ms | max ms | RSS before → after KiB | "
-            "events recorded |\n"
-         << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    }
-    md << "| " << s.label << " | " << cell(j, "requests_per_second") << " | "
-       << cell(j, "requests") << " | " << cell(j, "non_2xx") << " | "
-       << cell(j, "socket_errors") << " | " << cell(j, "latency_p50_ms")
-       << " | " << cell(j, "latency_p99_ms") << " | "
-       << cell(j, "latency_max_ms") << " | " << cell(j, "server_rss_before_kb")
-       << " → " << cell(j, "server_rss_after_kb") << " | "
-       << cell(j, "events_published_total") << " |\n";
-  }
-  if (header)
-    md << '\n';
 
   md << "## Every figure\n";
   for (auto& s : scenarios) {
-    auto* j = find(s, "jobcast");
-    auto* n = find(s, "nchan");
+    auto* j = find(s, a);
+    auto* n = find(s, b);
     md << "\n### " << s.label << "\n\n"
-       << "| figure | jobcast | nchan | jobcast/nchan |\n"
+       << "| figure | " << a << " | " << b << " | " << a << "/" << b << " |\n"
        << "| --- | --- | --- | --- |\n";
     std::vector<std::string> keys;
     std::set<std::string> seen;
@@ -239,7 +374,9 @@ int run_report(const options& opt) {
     }
     for (auto& key : keys) {
       auto nchan_cell =
-          n ? cell(n, key) : std::string{s.mode == "start-rate" ? "n/a" : "–"};
+          n ? cell(n, key)
+            : std::string{s.mode == "start-rate" || s.mode == "soak" ? "n/a"
+                                                                     : "–"};
       md << "| " << key << " | " << cell(j, key) << " | " << nchan_cell << " | "
          << (settings.count(key) ? "" : ratio(j, n, key)) << " |\n";
     }

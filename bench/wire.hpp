@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -80,6 +81,47 @@ private:
   int digits_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t ns_ = 0;
+};
+
+/// Counts the occurrences of a fixed text in a byte stream (the idle
+/// scenario's heartbeat comment), one split across reads included.
+class text_counter {
+public:
+  explicit text_counter(std::string needle)
+      : needle_(std::move(needle))
+      , border_(needle_.size(), 0) {
+    // Knuth-Morris-Pratt: border_[i] is the longest proper prefix of
+    // needle_[0..i] that is also its suffix.
+    for (std::size_t i = 1, k = 0; i < needle_.size(); ++i) {
+      while (k > 0 && needle_[i] != needle_[k])
+        k = border_[k - 1];
+      if (needle_[i] == needle_[k])
+        ++k;
+      border_[i] = k;
+    }
+  }
+
+  void feed(const char* data, std::size_t size) {
+    if (needle_.empty())
+      return;
+    for (std::size_t i = 0; i < size; ++i) {
+      while (matched_ > 0 && data[i] != needle_[matched_])
+        matched_ = border_[matched_ - 1];
+      if (data[i] == needle_[matched_])
+        ++matched_;
+      if (matched_ == needle_.size()) {
+        ++count;
+        matched_ = border_[matched_ - 1];
+      }
+    }
+  }
+
+  std::size_t count = 0;
+
+private:
+  std::string needle_;
+  std::vector<std::size_t> border_;
+  std::size_t matched_ = 0;
 };
 
 /// Reads server-to-client WebSocket frames (RFC 6455): hands data payload
