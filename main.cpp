@@ -4,6 +4,7 @@
 #include "actors/job_kinds.hpp"
 #include "actors/log.hpp"
 #include "actors/registry.hpp"
+#include "http/access_token.hpp"
 #include "http/client_address.hpp"
 #include "http/gateway.hpp"
 #include "http/server.hpp"
@@ -106,9 +107,15 @@ public:
         .add(jobs.history_bytes, "history-bytes",
              "bytes all jobs' event histories may hold; the oldest finished "
              "jobs go first, then running jobs' oldest events");
-    opt_group{custom_options_, "auth"}.add(
-        http.start_token, "start-token",
-        "if set, starting or cancelling jobs requires this token");
+    opt_group{custom_options_, "auth"}
+        .add(http.start_token, "start-token",
+             "if set, starting or cancelling jobs requires this token")
+        .add(http.jwt_key, "jwt-key",
+             "if set, an HMAC secret (32 bytes at least) or the path of a PEM "
+             "public key (RS256, ES256): every read, start and cancel needs "
+             "a signed access token")
+        .add(http.public_metrics, "public-metrics",
+             "/metrics needs no access token even with --auth.jwt-key");
     opt_group{custom_options_, "global"}.add(
         jobs.workers, "workers",
         "command jobs that may run at once; the rest queue (other kinds "
@@ -221,6 +228,23 @@ int main(int argc, char** argv) {
   if (!jobcast::trusted_proxies::parse(cfg.http.trusted_proxies, error)) {
     std::cerr << "jobcast: --http.trusted-proxies: " << error << std::endl;
     return 2;
+  }
+  if (!cfg.http.jwt_key.empty()) {
+    if (!cfg.http.start_token.empty()) {
+      // Both would be Bearer tokens of the same requests.
+      std::cerr << "jobcast: --auth.start-token and --auth.jwt-key exclude "
+                   "each other: with access tokens, jobcast.start and "
+                   "jobcast.cancel say who may start and cancel"
+                << std::endl;
+      return 2;
+    }
+    auto verifier = jobcast::access_verifier::from_key(cfg.http.jwt_key, error);
+    if (!verifier) {
+      std::cerr << "jobcast: --auth.jwt-key: " << error << std::endl;
+      return 2;
+    }
+    cfg.http.access =
+        std::make_shared<const jobcast::access_verifier>(std::move(*verifier));
   }
   auto commands = jobcast::read_commands(caf::content(cfg), error);
   if (!commands) {

@@ -100,6 +100,7 @@ enum class stream_close {
   shutting_down, ///< The server is stopping.
   overloaded,    ///< The job has all the subscribers it may have.
   too_slow,      ///< The client fell too far behind and is dropped.
+  token_expired, ///< The access token the stream was opened with expired.
 };
 
 } // namespace jobcast

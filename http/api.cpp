@@ -229,6 +229,25 @@ std::string bearer_token(std::string_view authorization) {
   return trim(authorization.substr(scheme.size()));
 }
 
+std::optional<std::string> cookie_value(std::string_view header,
+                                        std::string_view name) {
+  while (!header.empty()) {
+    auto end = header.find(';');
+    auto pair = trim(header.substr(0, end));
+    header = end == std::string_view::npos ? std::string_view{}
+                                           : header.substr(end + 1);
+    auto eq = pair.find('=');
+    if (eq == std::string::npos || trim(pair.substr(0, eq)) != name)
+      continue;
+    auto value = trim(pair.substr(eq + 1));
+    // A quoted value (RFC 6265 4.1.1) loses its quotes.
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    return value;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> form_field(std::string_view body,
                                       std::string_view name) {
   return query_param(body, name);

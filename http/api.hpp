@@ -48,6 +48,11 @@ parse_finish(std::string_view body, std::size_t max_event_bytes);
 /// The token of an `Authorization: Bearer <token>` header, or empty.
 std::string bearer_token(std::string_view authorization);
 
+/// The value of cookie `name` in a `Cookie` header (`a=1; b=2`), or
+/// nullopt. Values are taken as they are (RFC 6265 does not decode them).
+std::optional<std::string> cookie_value(std::string_view header,
+                                        std::string_view name);
+
 /// A field of an `application/x-www-form-urlencoded` body.
 std::optional<std::string> form_field(std::string_view body,
                                       std::string_view name);

@@ -26,10 +26,10 @@ std::optional<message_generator> check_host(const http_context& ctx,
 
 /// The refusal to send if `ex` may not use its route (403 for a page of
 /// another site where the route takes only its own, 401 or 403 for a start
-/// token, 429 for a client past its starts); sets `token_hash` for
-/// publisher routes. `body_read`: false while the body is not read yet (a
-/// form's start token is in it, and a start is not counted yet), true once
-/// it is.
+/// token or an access token, 429 for a client past its starts); sets
+/// `token_hash` for publisher routes and, with access tokens, `grant`.
+/// `body_read`: false while the body is not read yet (a form's start token is
+/// in it, and a start is not counted yet), true once it is.
 std::optional<message_generator> authorize(exchange& ex, bool body_read);
 
 } // namespace jobcast

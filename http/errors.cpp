@@ -41,6 +41,9 @@ refusal describe(stream_close why) {
   case stream_close::shutting_down:
     return {status::service_unavailable, "shutting down",
             "the server is stopping; reconnect to resume"};
+  case stream_close::token_expired:
+    return {status::unauthorized, "token expired",
+            "the access token has expired; reconnect with a fresh one"};
   case stream_close::too_slow:
     break;
   }
@@ -78,6 +81,51 @@ refusal cors_refused() {
   return {status::forbidden, "forbidden",
           "cross-origin request refused: --http.cors-origins does not list "
           "this Origin for this method"};
+}
+
+refusal describe(access_denial why) {
+  switch (why) {
+  case access_denial::no_token:
+    return {status::unauthorized, "unauthorized",
+            "this server requires an access token (Authorization: Bearer, "
+            "?token= or the jobcast_token cookie)"};
+  case access_denial::not_viewer:
+    return {status::forbidden, "forbidden",
+            "the access token does not allow viewing this job (jobcast.view)"};
+  case access_denial::not_lister:
+    return {status::forbidden, "forbidden",
+            "listing all jobs needs jobcast.view \"*\" in the access token"};
+  case access_denial::not_starter:
+    return {status::forbidden, "forbidden",
+            "the access token does not allow starting this kind "
+            "(jobcast.start)"};
+  case access_denial::not_canceller:
+    break;
+  }
+  return {status::forbidden, "forbidden",
+          "the access token does not allow cancelling this job "
+          "(jobcast.cancel)"};
+}
+
+refusal invalid_token(std::string_view detail) {
+  return {status::unauthorized, "invalid token", detail};
+}
+
+std::string bearer_challenge(const refusal& r) {
+  // RFC 6750 3.1: no error code when the request had no token at all.
+  std::string value = "Bearer realm=\"jobcast\"";
+  if (r.code == status::forbidden)
+    value += ", error=\"insufficient_scope\"";
+  else if (r.error == "invalid token")
+    value += ", error=\"invalid_token\"";
+  else
+    return value;
+  // The description may hold only printable ASCII other than `"` and `\`.
+  value += ", error_description=\"";
+  for (char c : r.detail)
+    value += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '\'';
+  value += '"';
+  return value;
 }
 
 refusal describe(client_limit why, unsigned retry_after) {

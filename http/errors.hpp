@@ -43,6 +43,26 @@ refusal describe(origin_check why);
 /// (403).
 refusal cors_refused();
 
+/// Why a request with access tokens on is refused (http/authorize.cpp).
+enum class access_denial {
+  no_token,      ///< 401: none in the header, the query or the cookie.
+  not_viewer,    ///< 403: `jobcast.view` does not name the job.
+  not_lister,    ///< 403: `jobcast.view` is not `"*"`.
+  not_starter,   ///< 403: `jobcast.start` does not name the kind.
+  not_canceller, ///< 403: `jobcast.cancel` does not name the job.
+};
+
+/// For a request refused for its access token: 401 or 403.
+refusal describe(access_denial why);
+
+/// For a request whose access token is not valid (401); `detail` is what
+/// the verifier said.
+refusal invalid_token(std::string_view detail);
+
+/// The `WWW-Authenticate` value (RFC 6750 3) of a 401 or 403 of `r`, from
+/// `describe(access_denial)` or `invalid_token`.
+std::string bearer_challenge(const refusal& r);
+
 /// For a client past one of its limits (429); `retry_after` seconds.
 refusal describe(client_limit why, unsigned retry_after);
 

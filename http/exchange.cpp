@@ -49,6 +49,12 @@ std::optional<client_slot> exchange::stream_slot() const {
   return limits.stream(client());
 }
 
+stream_expiry exchange::expiry() const {
+  if (!grant)
+    return std::nullopt;
+  return grant->expires;
+}
+
 void exchange::respond(message_generator msg) {
   conn_->send(std::move(msg));
 }
@@ -62,7 +68,7 @@ void exchange::stream(job_id job, resume_point from,
   auto slot = stream_slot();
   if (!slot)
     return refuse(describe(client_limit::connections, 1));
-  conn_->stream_events(facts_, job, from, framing, std::move(*slot));
+  conn_->stream_events(facts_, job, from, framing, std::move(*slot), expiry());
 }
 
 void exchange::websocket(job_id job, resume_point from,
@@ -70,7 +76,8 @@ void exchange::websocket(job_id job, resume_point from,
   auto slot = stream_slot();
   if (!slot)
     return refuse(describe(client_limit::connections, 1));
-  conn_->upgrade(std::move(req_), job, from, framing, std::move(*slot));
+  conn_->upgrade(std::move(req_), job, from, framing, std::move(*slot),
+                 expiry());
 }
 
 } // namespace jobcast

@@ -9,6 +9,7 @@
 // alive until then.
 
 #include "actors/job_info.hpp"
+#include "http/access_token.hpp"
 #include "http/client_address.hpp"
 #include "http/context.hpp"
 #include "http/responses.hpp"
@@ -56,6 +57,11 @@ public:
   /// `authorize` before the handler runs.
   std::string token_hash;
 
+  /// With `--auth.jwt-key`: the claims of the request's access token, set
+  /// by `authorize` for every route but `anyone` and `publisher` ones.
+  /// A stream opened with it ends at its expiry.
+  std::optional<access_grant> grant;
+
   /// Answers end the connection (the request's body was never read).
   void close_after_answer() { facts_.keep_alive = false; }
 
@@ -79,6 +85,8 @@ private:
   /// client (empty for a direct peer, whose connection counts since its
   /// accept); nullopt if that client has all it may have.
   std::optional<client_slot> stream_slot() const;
+  /// When a stream of this request ends: its access token's expiry.
+  stream_expiry expiry() const;
 
   std::shared_ptr<session> conn_;
   request req_;

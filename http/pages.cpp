@@ -44,9 +44,16 @@ void home(const exchange_ptr& ex) {
   newest.limit = 20;
   with_jobs(ex, newest, [](exchange& ex, const job_listing& listing) {
     auto page = find_asset("index.html");
+    // With access tokens, only the jobs this token may view.
+    auto jobs = listing.jobs;
+    if (ex.grant)
+      jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
+                                [&](const job_info& j) {
+                                  return !ex.grant->view.contains(j.id);
+                                }),
+                 jobs.end());
     return make_response(ex.facts(), status::ok, content_type_for(page->name),
-                         render_home(page->bytes, listing.jobs,
-                                     offered(ex.settings()),
+                         render_home(page->bytes, jobs, offered(ex.settings()),
                                      !ex.settings().start_token.empty()));
   });
 }

@@ -92,8 +92,8 @@ void set_retry_after(http::response<http::string_body>& res, status code,
 } // namespace
 
 message_generator error_response(const request_facts& req, status code,
-                                 std::string_view detail,
-                                 unsigned retry_after) {
+                                 std::string_view detail, unsigned retry_after,
+                                 std::string_view www_authenticate) {
   std::string body = std::to_string(static_cast<unsigned>(code));
   body += ' ';
   body += http::obsolete_reason(code);
@@ -101,6 +101,8 @@ message_generator error_response(const request_facts& req, status code,
   body += detail;
   body += '\n';
   auto res = base(req, code, "text/plain; charset=utf-8", std::move(body));
+  if (!www_authenticate.empty())
+    res.set(http::field::www_authenticate, www_authenticate);
   set_retry_after(res, code, retry_after);
   return res;
 }

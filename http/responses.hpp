@@ -44,10 +44,12 @@ message_generator make_response(const request_facts& req, status code,
 
 /// A one-line `text/plain` explanation: "<code> <reason>: <detail>".
 /// `retry_after` > 0 sets `Retry-After` in seconds; a `503` carries
-/// `Retry-After: 1` without.
+/// `Retry-After: 1` without. `www_authenticate` sets that header (401,
+/// 403).
 message_generator error_response(const request_facts& req, status code,
                                  std::string_view detail,
-                                 unsigned retry_after = 0);
+                                 unsigned retry_after = 0,
+                                 std::string_view www_authenticate = {});
 
 /// An `application/json` response; `location` sets the Location header.
 message_generator json_response(const request_facts& req, status code,

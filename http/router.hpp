@@ -29,14 +29,30 @@ constexpr method_set bit(method m) {
 inline constexpr method_set reads = bit(method::get) | bit(method::head);
 
 /// Who may use a route. Checked in one place (http/authorize.cpp) before the
-/// route's handler runs, and before a `100 Continue` is sent.
+/// route's handler runs, and before a `100 Continue` is sent. Without
+/// `--auth.jwt-key` the reading guards let everyone in, as `anyone` does.
 enum class guard : std::uint8_t {
+  /// Always open: assets (no job data in them) and `/healthz`.
   anyone,
-  /// Starts or cancels jobs: the start token, if the server has one.
+  /// A page without a job (the home page): any valid access token, which
+  /// then also decides which jobs the page lists.
+  visitor,
+  /// One job's page, stream or JSON: `jobcast.view` names the route's job.
+  viewer,
+  /// Every job (`GET /api/jobs`): `jobcast.view` is `"*"`.
+  lister,
+  /// Starts jobs: the start token, if the server has one; with access
+  /// tokens, `jobcast.start` names the kind (checked once the body is read).
   starter,
+  /// Cancels a job: the start token, if the server has one; with access
+  /// tokens, `jobcast.cancel` names the route's job.
+  canceller,
   /// Publishes to an external job: a Bearer publish token (its hash goes to
-  /// the job, which alone knows whether it is the right one).
+  /// the job, which alone knows whether it is the right one). Independent
+  /// of access tokens.
   publisher,
+  /// `/metrics`: any valid access token, unless `--auth.public-metrics`.
+  scraper,
 };
 
 /// Which pages a browser may send a route's requests from. Checked in

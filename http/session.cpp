@@ -256,20 +256,22 @@ void session::dispatch(request&& req) {
 
 void session::stream_events(const request_facts& facts, job_id job,
                             resume_point from, const http_framing& framing,
-                            client_slot forwarded) {
+                            client_slot forwarded, stream_expiry expires) {
   auto stream = std::make_shared<http_stream>(
       std::move(stream_), std::move(buffer_), ctx_, framing,
-      stream_request{job, from, facts},
+      stream_request{job, from, facts, expires},
       client_slots{std::move(slot_), std::move(forwarded)});
   token_ = {};
   stream->run();
 }
 
 void session::upgrade(request&& req, job_id job, resume_point from,
-                      const framing& framing, client_slot forwarded) {
+                      const framing& framing, client_slot forwarded,
+                      stream_expiry expires) {
   auto ws = std::make_shared<ws_session>(
       std::move(stream_), std::move(buffer_), ctx_, framing, std::move(req),
-      job, from, client_slots{std::move(slot_), std::move(forwarded)});
+      stream_request{job, from, {}, expires},
+      client_slots{std::move(slot_), std::move(forwarded)});
   token_ = {};
   ws->run();
 }

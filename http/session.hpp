@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_info.hpp"
+#include "http/access_token.hpp"
 #include "http/client_address.hpp"
 #include "http/client_limits.hpp"
 #include "http/connection.hpp"
@@ -53,11 +54,13 @@ public:
   /// Hands the connection to a stream of `job` in `framing`; `forwarded`:
   /// what the stream counts against a client behind a proxy.
   void stream_events(const request_facts& facts, job_id job, resume_point from,
-                     const http_framing& framing, client_slot forwarded);
+                     const http_framing& framing, client_slot forwarded,
+                     stream_expiry expires);
 
   /// Hands the connection to a WebSocket stream of `job`.
   void upgrade(request&& req, job_id job, resume_point from,
-               const framing& framing, client_slot forwarded);
+               const framing& framing, client_slot forwarded,
+               stream_expiry expires);
 
   boost::asio::any_io_executor executor() { return stream_.get_executor(); }
 

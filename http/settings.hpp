@@ -5,10 +5,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace jobcast {
+
+class access_verifier;
 
 /// The HTTP front end's configuration (the `http.*` and `limits.*` flags,
 /// bound to these fields in main.cpp). Durations are nanoseconds, CAF's
@@ -50,6 +53,14 @@ struct http_settings {
   std::size_t max_event_bytes = 64 * 1024;
   /// If set, starting and cancelling jobs requires this token.
   std::string start_token;
+  /// `--auth.jwt-key`: an HMAC secret or the path of a PEM public key. If
+  /// set, reads need a signed access token too (http/access_token.hpp).
+  std::string jwt_key;
+  /// Built from `jwt_key` by main.cpp (which refuses an unusable key);
+  /// null: no access tokens, every read is open.
+  std::shared_ptr<const access_verifier> access;
+  /// `/metrics` without an access token even when `jwt_key` is set.
+  bool public_metrics = false;
   /// How often an idle SSE stream gets a comment and a WebSocket a ping.
   std::chrono::nanoseconds heartbeat = std::chrono::seconds{15};
   /// A stream whose socket takes none of its waiting bytes for this long is

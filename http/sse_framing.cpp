@@ -42,6 +42,10 @@ std::string sse_framing::farewell(stream_close why) const {
   case stream_close::too_slow:
     name = "overflow";
     break;
+  case stream_close::token_expired:
+    // Not worth an automatic reconnect: the same token is refused now.
+    name = "expired";
+    break;
   case stream_close::unknown_job:
   case stream_close::finished:
   case stream_close::overloaded:

@@ -23,6 +23,7 @@ stream_session::stream_session(beast::tcp_stream&& stream,
     , out_(socket_, ctx.settings.write_timeout)
     , heartbeat_(socket_.get_executor())
     , deadline_(socket_.get_executor())
+    , expiry_(socket_.get_executor())
     , slots_(std::move(slots)) {
   framing_.open_streams()++;
   // Writes are tried directly and only wait when the socket is full.
@@ -143,6 +144,7 @@ void stream_session::queue(std::string bytes) {
 void stream_session::start() {
   open_ = true;
   schedule_heartbeat();
+  schedule_expiry();
   write_some();
   read_client();
 }
@@ -173,6 +175,7 @@ void stream_session::finish(std::string farewell,
   finishing_ = true;
   subscription_.cancel();
   heartbeat_.cancel();
+  expiry_.cancel();
   ending(std::move(farewell), why);
   write_some();
 }
@@ -204,6 +207,26 @@ void stream_session::schedule_heartbeat() {
       return;
     self->beat();
     self->schedule_heartbeat();
+  });
+}
+
+void stream_session::schedule_expiry() {
+  if (!req_.expires || dead_ || finishing_)
+    return;
+  // The token's time is the wall clock's; the timer runs on the steady
+  // clock, so a clock step during the stream moves its end by as much.
+  // Capped at ten years: the timer's arithmetic must not overflow.
+  auto left = std::min<std::chrono::system_clock::duration>(
+      *req_.expires - std::chrono::system_clock::now(),
+      std::chrono::hours{24 * 365 * 10});
+  expiry_.expires_after(std::max(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
+      std::chrono::steady_clock::duration::zero()));
+  expiry_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->dead_ || self->finishing_)
+      return;
+    self->finish(self->framing_.farewell(stream_close::token_expired),
+                 stream_close::token_expired);
   });
 }
 
@@ -270,6 +293,7 @@ void stream_session::let_go() {
   subscription_.cancel();
   heartbeat_.cancel();
   deadline_.cancel();
+  expiry_.cancel();
   // The stream is over, whatever the connection does next.
   slots_.stream = {};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/event_sink.hpp"
+#include "http/access_token.hpp"
 #include "http/client_limits.hpp"
 #include "http/connection.hpp"
 #include "http/context.hpp"
@@ -26,6 +27,9 @@ struct stream_request {
   /// Where the client resumes.
   resume_point from;
   request_facts facts;
+  /// The expiry of the access token the stream was opened with: the stream
+  /// ends then, with the framing's `token_expired` farewell.
+  stream_expiry expires;
 };
 
 /// What a stream counts against clients (`--limits.connections-per-ip`).
@@ -125,6 +129,8 @@ protected:
   outbox out_;
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer deadline_;
+  /// Fires at `req_.expires`.
+  boost::asio::steady_timer expiry_;
   /// Frame stream bytes as HTTP/1.1 chunks.
   bool chunked_ = false;
   bool accepted_ = false;  ///< The viewer is being answered as a stream.
@@ -135,6 +141,8 @@ protected:
 
 private:
   void schedule_heartbeat();
+  /// Ends the stream when its access token expires.
+  void schedule_expiry();
   /// Stops the subscription and every timer; the socket is someone else's
   /// business from here on (closed, or handed over).
   void let_go();

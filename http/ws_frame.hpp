@@ -31,6 +31,9 @@ inline constexpr std::uint16_t invalid_payload = 1007;
 inline constexpr std::uint16_t policy_violation = 1008;
 inline constexpr std::uint16_t too_big = 1009;
 inline constexpr std::uint16_t internal_error = 1011;
+/// jobcast's own (4000-4999 are for applications): the access token the
+/// stream was opened with has expired; come back with a fresh one.
+inline constexpr std::uint16_t token_expired = 4001;
 } // namespace ws_close
 
 /// One complete, unmasked server frame (FIN set).

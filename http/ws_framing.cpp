@@ -22,6 +22,9 @@ std::string ws_framing::farewell(stream_close why) const {
   case stream_close::too_slow:
     code = ws_close::policy_violation;
     break;
+  case stream_close::token_expired:
+    code = ws_close::token_expired;
+    break;
   case stream_close::job_lost:
   case stream_close::unknown_job:
   case stream_close::overloaded:

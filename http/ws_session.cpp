@@ -40,9 +40,11 @@ request_facts facts_of(const ws_session::request& req) {
 
 ws_session::ws_session(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
                        http_context& ctx, const framing& framing, request&& req,
-                       job_id job, resume_point from, client_slots slots)
-    : stream_session(std::move(stream), std::move(buffer), ctx, framing,
-                     stream_request{job, from, facts_of(req)}, std::move(slots))
+                       stream_request what, client_slots slots)
+    : stream_session(
+          std::move(stream), std::move(buffer), ctx, framing,
+          stream_request{what.job, what.from, facts_of(req), what.expires},
+          std::move(slots))
     , http_req_(std::move(req))
     , reader_(max_client_message) {}
 

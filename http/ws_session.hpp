@@ -21,8 +21,8 @@ public:
 
   ws_session(boost::beast::tcp_stream&& stream,
              boost::beast::flat_buffer&& buffer, http_context& ctx,
-             const framing& framing, request&& req, job_id job,
-             resume_point from, client_slots slots);
+             const framing& framing, request&& req, stream_request what,
+             client_slots slots);
 
 private:
   /// Used for the handshake only, on the skeleton's socket.

@@ -284,3 +284,14 @@ TEST(prefers_html, follows_the_accept_header_and_its_weights) {
   EXPECT_FALSE(prefers_html("text/html;q=0.5, text/plain"));
   EXPECT_TRUE(prefers_html("text/plain;q=0.5, text/html"));
 }
+
+TEST(cookie_value, finds_one_cookie_among_several) {
+  EXPECT_EQ(cookie_value("jobcast_token=abc", "jobcast_token"), "abc");
+  EXPECT_EQ(cookie_value("a=1; jobcast_token=x.y.z; b=2", "jobcast_token"),
+            "x.y.z");
+  EXPECT_EQ(cookie_value("a=1;jobcast_token=\"q\"", "jobcast_token"), "q");
+  EXPECT_EQ(cookie_value("xjobcast_token=1; a=2", "jobcast_token"),
+            std::nullopt);
+  EXPECT_EQ(cookie_value("", "jobcast_token"), std::nullopt);
+  EXPECT_EQ(cookie_value("jobcast_token", "jobcast_token"), std::nullopt);
+}
