@@ -24,7 +24,12 @@
 //  - `gap`: the oldest events are no longer kept; it is an event like any
 //    other (type 'gap', its text says how many);
 //  - the end: onEnd once, then the stream is closed so that EventSource
-//    does not reconnect to a finished job.
+//    does not reconnect to a finished job;
+//  - `expired`: the access token the stream was opened with has expired
+//    (servers with --auth.jwt-key). Reconnecting with the same token would
+//    only be refused, so the stream is closed and onConnection('expired')
+//    tells the caller to watch again, with a fresh token, resuming with
+//    `after: w.lastEventId()`.
 'use strict';
 
 (function (global) {
@@ -59,7 +64,10 @@
   ///   onReset(text)       forget what was shown; the history follows anew
   ///   onConnection(what)  'connecting', 'live', 'reconnecting',
   ///                       'restarting' (server stopping), 'behind' (this
-  ///                       viewer fell behind and resumes), 'closed'
+  ///                       viewer fell behind and resumes), 'expired'
+  ///                       (the access token expired: nothing more comes
+  ///                       until watch() is called again with a fresh
+  ///                       one), 'closed'
   ///   onError(text)       the stream cannot be followed (no such job, or
   ///                       the browser gave up); nothing more will come
   /// Options: `after` (an event id or seq: resume after it, e.g. after a
@@ -165,6 +173,10 @@
     });
     source.addEventListener('overflow', function () {
       if (!done) call('onConnection', 'behind');
+    });
+    // Not resumed by itself: the same token would be refused (401).
+    source.addEventListener('expired', function () {
+      if (!done) stop('expired');
     });
     source.addEventListener('error', function () {
       if (done || !source) return;

@@ -27,6 +27,15 @@
   // Events the job had when its info was read: replaying those must not
   // override the current state and progress the info already gave.
   var snapshotEvents = 0;
+  // An access token given in the page's address (?token=), for servers with
+  // --auth.jwt-key; without one the jobcast_token cookie, if any, goes
+  // along by itself.
+  var token = new URLSearchParams(location.search).get('token') || '';
+
+  function authHeaders(headers) {
+    if (token) headers.Authorization = 'Bearer ' + token;
+    return headers;
+  }
 
   function $(id) { return document.getElementById(id); }
 
@@ -238,6 +247,11 @@
           setConnection('reconnecting…');
         } else if (what === 'connecting') {
           setConnection('connecting');
+        } else if (what === 'expired') {
+          source = null;
+          setConnection('access expired');
+          showMessage('Your access token has expired. Reload the page with a fresh one to go on watching.');
+          stopTimerIfIdle();
         }
       },
       onError: function () {
@@ -247,7 +261,7 @@
         showMessage('Lost the event stream. Reload the page to try again.');
         stopTimerIfIdle();
       }
-    });
+    }, { token: token });
   }
 
   function startOver(reason) {
@@ -302,7 +316,7 @@
     el.cancel.disabled = true;
     fetch('/api/jobs/' + encodeURIComponent(jobId), {
       method: 'DELETE',
-      headers: { Accept: 'application/json' }
+      headers: authHeaders({ Accept: 'application/json' })
     }).then(function (res) {
       if (res.ok || res.status === 409) {
         // 409: already finished. Either way the end event follows on the
@@ -312,7 +326,9 @@
         }, function () {});
       }
       el.cancel.disabled = FINAL[state] === true;
-      showMessage('Could not cancel the job (HTTP ' + res.status + ').');
+      showMessage(res.status === 401 || res.status === 403
+        ? 'Not allowed to cancel this job (HTTP ' + res.status + ').'
+        : 'Could not cancel the job (HTTP ' + res.status + ').');
     }, function () {
       el.cancel.disabled = FINAL[state] === true;
       showMessage('Could not cancel the job: network error.');
@@ -345,7 +361,14 @@
     document.title = 'Job ' + jobId + ' — jobcast';
     el.cancel.addEventListener('click', cancelJob);
 
-    fetch('/api/jobs/' + jobId, { headers: { Accept: 'application/json' } })
+    // The plain-text links keep the token of the address.
+    if (token) {
+      Array.prototype.forEach.call(document.querySelectorAll('a[href="?format=text"]'), function (a) {
+        a.setAttribute('href', '?format=text&token=' + encodeURIComponent(token));
+      });
+    }
+
+    fetch('/api/jobs/' + jobId, { headers: authHeaders({ Accept: 'application/json' }) })
       .then(function (res) {
         if (res.status === 404) {
           noSuchJob('No such job: job ' + jobId + ' does not exist (or has been forgotten).');
