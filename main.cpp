@@ -166,6 +166,7 @@ int run(caf::actor_system& system, const config& cfg,
   jobs.kinds = all_kinds(cfg, commands);
   auto http = cfg.http;
   http.kinds = jobs.kinds.infos();
+  http.publisher_idle_timeout = cfg.jobs.jobs.idle_timeout;
   auto reg = system.spawn(registry, std::move(jobs));
   int rc = 0;
   {

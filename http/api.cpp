@@ -48,11 +48,19 @@ std::variant<json::object, bad_input> parse_object(std::string_view body) {
 
 } // namespace
 
-std::optional<bad_input> check_json_type(std::string_view content_type) {
+std::string media_type(std::string_view content_type) {
   auto type = trim(content_type.substr(0, content_type.find(';')));
   for (auto& c : type)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (type == "application/json")
+  return type;
+}
+
+bool is_text_plain(std::string_view content_type) {
+  return media_type(content_type) == "text/plain";
+}
+
+std::optional<bad_input> check_json_type(std::string_view content_type) {
+  if (media_type(content_type) == "application/json")
     return std::nullopt;
   return bad_input{"unsupported media type",
                    "the body must be application/json", 415};
@@ -143,9 +151,7 @@ std::variant<std::vector<event_input>, bad_input>
 parse_events(std::string_view body, std::string_view content_type,
              std::size_t max_event_bytes) {
   std::vector<event_input> result;
-  auto semi = content_type.find(';');
-  auto type = trim(content_type.substr(0, semi));
-  if (type == "text/plain") {
+  if (is_text_plain(content_type)) {
     while (!body.empty()) {
       auto nl = body.find('\n');
       auto line = body.substr(0, nl);

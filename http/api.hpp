@@ -21,6 +21,14 @@ struct bad_input {
   unsigned status = 400;
 };
 
+/// The media type of a `Content-Type` value, lower case, without
+/// parameters.
+std::string media_type(std::string_view content_type);
+
+/// Whether a body of `content_type` is lines of text (`text/plain`, any
+/// parameters, any case).
+bool is_text_plain(std::string_view content_type);
+
 /// `POST /api/jobs` takes `application/json` only (parameters such as
 /// `charset` allowed; the type is case-insensitive): a cross-site `no-cors`
 /// fetch or form can send only form and `text/plain` bodies. Otherwise a 415.

@@ -111,6 +111,15 @@ std::string job_json(const job_info& info, std::string_view token) {
   return std::move(w).str();
 }
 
+std::string seq_range_json(std::uint64_t events, std::uint64_t first,
+                           std::uint64_t last) {
+  object_writer w;
+  w.field("events", events);
+  if (events > 0)
+    w.field("first", first).field("last", last);
+  return std::move(w).str();
+}
+
 std::string seqs_json(const std::vector<std::uint64_t>& seqs) {
   std::string list = "[";
   for (std::size_t i = 0; i < seqs.size(); ++i) {

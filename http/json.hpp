@@ -27,6 +27,11 @@ std::string job_json(const job_info& info, std::string_view token = {});
 /// `{"seqs": [...]}`: the sequence numbers given to published events.
 std::string seqs_json(const std::vector<std::uint64_t>& seqs);
 
+/// `{"events": n, "first": a, "last": b}`: what a streamed publish took
+/// (sequence numbers `a` to `b`; without them when `n` is 0).
+std::string seq_range_json(std::uint64_t events, std::uint64_t first,
+                           std::uint64_t last);
+
 /// An error body: `{"error": ..., "detail": ...}`.
 std::string error_json(std::string_view error, std::string_view detail);
 

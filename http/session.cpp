@@ -1,10 +1,14 @@
 #include "http/session.hpp"
 
+#include "actors/output_lines.hpp"
+#include "http/api.hpp"
 #include "http/authorize.hpp"
 #include "http/cors.hpp"
 #include "http/errors.hpp"
 #include "http/exchange.hpp"
+#include "http/gateway.hpp"
 #include "http/http_stream.hpp"
+#include "http/json.hpp"
 #include "http/publishing.hpp"
 #include "http/routes.hpp"
 #include "http/ws_session.hpp"
@@ -138,7 +142,7 @@ void session::read_request() {
   parser_->body_limit(ctx_.settings.max_body_bytes);
   stream_.expires_never();
   timed_out_ = false;
-  arm_read_timer();
+  arm_read_timer(ctx_.settings.read_timeout);
   reading_ = true;
   // The header first: a client that sent `Expect: 100-continue` waits for
   // our word before it sends the body.
@@ -147,10 +151,10 @@ void session::read_request() {
       beast::bind_front_handler(&session::on_header, shared_from_this()));
 }
 
-void session::arm_read_timer() {
+void session::arm_read_timer(std::chrono::nanoseconds after) {
   // Our own timer, not the stream's: a stream timeout closes the socket, and
   // a slow sender should still hear 408.
-  read_timer_.expires_after(ctx_.settings.read_timeout);
+  read_timer_.expires_after(after);
   read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || !self->reading_)
       return;
@@ -164,8 +168,12 @@ void session::on_header(beast::error_code ec, std::size_t n) {
   if (ec || timed_out_)
     return on_read(ec, n);
   auto& req = parser_->get();
-  if (!parser_->is_done() && req.version() >= 11 &&
-      beast::iequals(req[http::field::expect], "100-continue"))
+  bool continue_first =
+      !parser_->is_done() && req.version() >= 11 &&
+      beast::iequals(req[http::field::expect], "100-continue");
+  if (streams_lines())
+    return start_lines(continue_first);
+  if (continue_first)
     return check_continue();
   read_body();
 }
@@ -194,23 +202,126 @@ void session::check_continue() {
   ex->close_after_answer();
   if (auto refusal = authorize(*ex, false))
     return send(std::move(*refusal));
+  auto read = [self = shared_from_this()] { self->read_body(); };
   if (match.entry->handle != publishing::events)
-    return send_continue();
+    return send_continue(read);
   // Only the job knows whether this publisher may go on.
-  publishing::probe(ex, [self = shared_from_this()] { self->send_continue(); });
+  publishing::probe(
+      ex, [self = shared_from_this(), read] { self->send_continue(read); });
 }
 
-void session::send_continue() {
+void session::send_continue(std::function<void()> then) {
   static const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
   count_response(100);
   boost::asio::async_write(
       stream_, boost::asio::buffer(interim),
-      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      [self = shared_from_this(), then = std::move(then)](beast::error_code ec,
+                                                          std::size_t) {
         if (ec)
           return self->close();
-        self->arm_read_timer();
-        self->read_body();
+        self->arm_read_timer(self->ctx_.settings.read_timeout);
+        then();
       });
+}
+
+bool session::streams_lines() const {
+  auto& req = parser_->get();
+  if (parser_->is_done() || !parser_->chunked() ||
+      req.method() != http::verb::post)
+    return false;
+  auto type = req[http::field::content_type];
+  if (!is_text_plain({type.data(), type.size()}))
+    return false;
+  auto match = match_of(req);
+  return match.entry && match.entry->handle == publishing::events;
+}
+
+void session::start_lines(bool continue_first) {
+  reading_ = false;
+  read_timer_.cancel();
+  auto& req = parser_->get();
+  auto facts = facts_of(req);
+  facts.keep_alive = false; // Refused before its end, the body is not read.
+  auto match = match_of(req);
+  if (auto refusal = check_host(ctx_, host_of(req), facts, match.api))
+    return send(std::move(*refusal));
+  auto ex = std::make_shared<exchange>(shared_from_this(), request{req.base()},
+                                       match, ctx_);
+  ex->close_after_answer();
+  if (auto refusal = authorize(*ex, false))
+    return send(std::move(*refusal));
+  // No total size: each line has its own limit, and a line is published
+  // before the next is read, so TCP holds back a producer faster than the
+  // viewers.
+  parser_->body_limit(boost::none);
+  lines_ = {};
+  auto read = [self = shared_from_this(), ex] { self->read_lines(ex); };
+  // An empty publish first: a wrong token or an ended job is told at once.
+  publishing::probe(ex, [self = shared_from_this(), read, continue_first] {
+    if (continue_first)
+      return self->send_continue(read);
+    read();
+  });
+}
+
+void session::read_lines(std::shared_ptr<exchange> ex) {
+  if (stopping_)
+    return close();
+  timed_out_ = false;
+  arm_read_timer(ctx_.settings.publisher_idle_timeout);
+  reading_ = true;
+  http::async_read_some(stream_, buffer_, *parser_,
+                        [self = shared_from_this(), ex = std::move(ex)](
+                            beast::error_code ec, std::size_t) mutable {
+                          self->on_lines(std::move(ex), ec);
+                        });
+}
+
+void session::on_lines(std::shared_ptr<exchange> ex, beast::error_code ec) {
+  reading_ = false;
+  read_timer_.cancel();
+  if (timed_out_)
+    return ex->respond(
+        json_error(ex->facts(), status::request_timeout, "publisher idle",
+                   "no data within --jobs.idle-timeout; " +
+                       std::to_string(lines_.events) + " events were taken"));
+  if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+      ec == boost::asio::error::operation_aborted ||
+      ec == boost::asio::error::connection_reset)
+    return close(); // What came before the loss is published already.
+  if (ec)
+    return send(bad_request_and_close(11, status_for(ec), ec.message()));
+  bool ended = parser_->is_done();
+  std::vector<event_input> lines;
+  take_lines(parser_->get().body(), false, ctx_.settings.max_event_bytes, ended,
+             lines);
+  if (lines.empty())
+    return ended ? lines_done(ex) : read_lines(std::move(ex));
+  ctx_.actors.publish(
+      ex->match().job, ex->token_hash, std::move(lines), executor(),
+      [self = shared_from_this(), ex,
+       ended](outcome<std::vector<std::uint64_t>> result) {
+        if (auto* err = std::get_if<failure>(&result))
+          return ex->refuse(describe(err->code));
+        auto& seqs = std::get<std::vector<std::uint64_t>>(result);
+        if (!seqs.empty()) {
+          if (self->lines_.events == 0)
+            self->lines_.first = seqs.front();
+          self->lines_.last = seqs.back();
+          self->lines_.events += seqs.size();
+        }
+        if (ended)
+          return self->lines_done(ex);
+        self->read_lines(ex);
+      });
+}
+
+void session::lines_done(const std::shared_ptr<exchange>& ex) {
+  // The whole body is read: the connection may serve the next request.
+  auto facts = ex->facts();
+  facts.keep_alive = ex->req().keep_alive();
+  send(json_response(facts, status::accepted,
+                     seq_range_json(lines_.events, lines_.first, lines_.last)));
 }
 
 void session::on_read(beast::error_code ec, std::size_t) {

@@ -14,11 +14,15 @@
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
 namespace jobcast {
 
+class exchange;
 class framing;
 class http_framing;
 
@@ -70,13 +74,26 @@ public:
 
 private:
   void read_request();
-  void arm_read_timer();
+  /// Arms the read timer: at `after`, a read still under way is cancelled
+  /// and answered 408.
+  void arm_read_timer(std::chrono::nanoseconds after);
   void on_header(boost::beast::error_code ec, std::size_t n);
   /// Answers `Expect: 100-continue`: 100 if the request may go on, else its
   /// final status at once (and the body is never read).
   void check_continue();
-  void send_continue();
+  void send_continue(std::function<void()> then);
   void read_body();
+
+  // A text/plain publish with a chunked body is published line by line as
+  // it arrives (a live log through `curl -T -`), not read whole first.
+  /// Whether the request whose header was read is such a publish.
+  bool streams_lines() const;
+  /// Authorizes it (and answers a 100-continue), then reads its lines.
+  void start_lines(bool continue_first);
+  void read_lines(std::shared_ptr<exchange> ex);
+  void on_lines(std::shared_ptr<exchange> ex, boost::beast::error_code ec);
+  /// 202 with what was taken, once the body has ended.
+  void lines_done(const std::shared_ptr<exchange>& ex);
   void on_read(boost::beast::error_code ec, std::size_t);
   void dispatch(request&& req);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
@@ -91,6 +108,12 @@ private:
       boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
   boost::asio::steady_timer read_timer_;
+  /// What a streamed publish has taken so far.
+  struct line_tally {
+    std::uint64_t events = 0;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+  } lines_;
   bool timed_out_ = false;
   bool reading_ = false;
   bool stopping_ = false;

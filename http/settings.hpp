@@ -66,6 +66,9 @@ struct http_settings {
   /// A stream whose socket takes none of its waiting bytes for this long is
   /// closed; also the streams' TCP_USER_TIMEOUT. 0: off.
   std::chrono::nanoseconds write_timeout = std::chrono::seconds{30};
+  /// How long a streamed publish may go without a byte before it is
+  /// answered 408: the external jobs' idle timeout (--jobs.idle-timeout).
+  std::chrono::nanoseconds publisher_idle_timeout = std::chrono::minutes{10};
   /// How long a stopping server waits for streams to end.
   std::chrono::nanoseconds shutdown_grace = std::chrono::seconds{5};
 };
